@@ -1,0 +1,44 @@
+// medimg: the command-line face of libmedimg.
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "medimg/core/error.hpp"
+#include "medimg/version.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: medimg <command> [arguments]\n"
+    "\n"
+    "commands:\n"
+    "  info PATH     shape, dtype, geometry and intensity range of an image\n"
+    "  --version     print the version\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    std::cout << "medimg " << medimg::kVersion << '\n';
+    return 0;
+  }
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  try {
+    if (args[0] == "info") return medimg::cli::info_command(rest);
+  } catch (const medimg::Error& e) {
+    std::cerr << "medimg " << args[0] << ": " << e.what() << '\n';
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "medimg " << args[0] << ": unexpected error: " << e.what() << '\n';
+    return 1;
+  }
+  std::cerr << "medimg: unknown command '" << args[0] << "'\n\n" << kUsage;
+  return 2;
+}

@@ -1,0 +1,18 @@
+// File readers and writers; each releases the GIL while it works.
+#include <pybind11/stl/filesystem.h>
+
+#include "common.hpp"
+
+#include "medimg/io/raster.hpp"
+
+namespace medimg::python {
+
+void bind_io(py::module_& m) {
+  m.def("read_raster", &read_raster, py::arg("path"), py::call_guard<py::gil_scoped_release>(),
+        "Reads a PNG/JPEG/TIFF/BMP file as a 2D Image (C, Y, X).");
+  m.def("write_png", &write_png, py::arg("path"), py::arg("image"),
+        py::call_guard<py::gil_scoped_release>(),
+        "Writes a 2D uint8/bool/integer image with 1, 3 or 4 channels as PNG, atomically.");
+}
+
+}  // namespace medimg::python

@@ -1,0 +1,33 @@
+#pragma once
+
+// Shared by every bindings/*.cpp: the torch casters (at::Tensor <-> torch.Tensor, zero-copy)
+// and the opaque Metadata map, which must be declared before any use of its type.
+
+#include <torch/csrc/utils/pybind.h>
+
+#include <pybind11/eigen.h>
+#include <pybind11/functional.h>
+#include <pybind11/stl.h>
+#include <pybind11/stl_bind.h>
+
+#include "medimg/core/metadata.hpp"
+
+PYBIND11_MAKE_OPAQUE(medimg::Metadata)
+
+namespace medimg::python {
+
+namespace py = pybind11;
+
+void bind_errors(py::module_& m);
+void bind_core(py::module_& m);
+void bind_io(py::module_& m);
+
+/// A tensor sharing memory with `data`: a torch.Tensor as is, anything numpy accepts through
+/// torch.from_numpy. uint16/uint32 arrays (no LibTorch dtype) are widened to int32/int64
+/// copies, and read-only arrays are copied, since a tensor is always writable.
+at::Tensor tensor_from_python(const py::handle& data);
+
+/// A torch.dtype from a torch.dtype, a numpy dtype or a dtype name ("float32").
+py::object torch_dtype(const py::handle& dtype);
+
+}  // namespace medimg::python

@@ -1,0 +1,10 @@
+// The one PYBIND11_MODULE of medimg; each area binds itself in bindings/bind_<area>.cpp.
+#include "common.hpp"
+
+PYBIND11_MODULE(_medimg, m) {
+  m.doc() = "medimg's compiled core; import medimg instead.";
+  m.attr("__version__") = MEDIMG_VERSION_INFO;
+  medimg::python::bind_errors(m);
+  medimg::python::bind_core(m);
+  medimg::python::bind_io(m);
+}

@@ -1,0 +1,43 @@
+"""numpy / torch / Image in, the same kind out: the contract of every public function."""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+import torch
+
+from ._medimg import ArgumentError, Image
+
+ImageLike = Union[Image, torch.Tensor, np.ndarray]
+
+
+def as_image(x: ImageLike, spacing: Optional[Sequence[float]] = None) -> Image:
+    """``x`` as an Image sharing its memory.
+
+    Parameters
+    ----------
+    x : Image, torch.Tensor or numpy.ndarray
+        Voxels of shape ``(C, Y, X)`` or ``(C, Z, Y, X)``.
+    spacing : sequence of float, optional
+        Voxel size in mm in array order, for tensors and arrays (unit spacing when omitted).
+        An Image keeps its own spacing; giving a different one is an error.
+    """
+    if isinstance(x, Image):
+        if spacing is not None and not np.allclose(spacing, x.spacing):
+            raise ArgumentError(
+                f"spacing={tuple(spacing)} contradicts the image's spacing {x.spacing}")
+        return x
+    if isinstance(x, (torch.Tensor, np.ndarray)):
+        return Image(x, spacing=spacing)
+    raise ArgumentError(
+        f"expected a medimg.Image, torch.Tensor or numpy.ndarray, got {type(x).__name__}")
+
+
+def like(template: Any, result: Image) -> ImageLike:
+    """``result`` as the kind of ``template``: an Image, a torch.Tensor or a numpy array."""
+    if isinstance(template, Image):
+        return result
+    if isinstance(template, torch.Tensor):
+        return result.tensor
+    return result.array
