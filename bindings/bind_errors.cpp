@@ -41,10 +41,11 @@ void bind_errors(py::module_& m) {
     try {
       if (thrown) std::rethrow_exception(thrown);
     } catch (const IoError& e) {
-      // OSError(message) with .filename set, as Python's own file errors carry it.
+      // OSError(message) with .path set. Not .filename: OSError would then print itself
+      // as "[Errno None] None: 'path'" instead of the message.
       PyObject* type = dynamic_cast<const FormatError*>(&e) ? format_error : io_error;
       py::object instance = py::reinterpret_borrow<py::object>(type)(e.what());
-      instance.attr("filename") = py::str(e.path().string());
+      instance.attr("path") = py::str(e.path().string());
       PyErr_SetObject(type, instance.ptr());
     } catch (const ArgumentError& e) {
       PyErr_SetString(argument_error, e.what());

@@ -1,9 +1,10 @@
 // The one PYBIND11_MODULE of medimg; each area binds itself in bindings/bind_<area>.cpp.
 #include "common.hpp"
+#include "medimg/version.hpp"
 
 PYBIND11_MODULE(_medimg, m) {
   m.doc() = "medimg's compiled core; import medimg instead.";
-  m.attr("__version__") = MEDIMG_VERSION_INFO;
+  m.attr("__version__") = medimg::kVersion;
   medimg::python::bind_errors(m);
   medimg::python::bind_core(m);
   medimg::python::bind_io(m);

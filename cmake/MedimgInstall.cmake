@@ -12,9 +12,6 @@ install(TARGETS medimg EXPORT medimgTargets
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/medimg
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT medimg_development
   FILES_MATCHING PATTERN "*.hpp")
-install(FILES ${PROJECT_BINARY_DIR}/include/medimg/export.hpp
-              ${PROJECT_BINARY_DIR}/include/medimg/version.hpp
-  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/medimg COMPONENT medimg_development)
 install(EXPORT medimgTargets NAMESPACE medimg:: DESTINATION ${MEDIMG_CMAKE_DIR}
   COMPONENT medimg_development)
 
