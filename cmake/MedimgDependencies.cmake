@@ -3,6 +3,8 @@
 # Torch's config adds -D_GLIBCXX_USE_CXX11_ABI to its imported target; that is all we need
 # from TORCH_CXX_FLAGS.
 find_package(Torch REQUIRED)
+# The same runtime (libgomp) as Debian's LibTorch: see src/CMakeLists.txt.
+find_package(OpenMP REQUIRED COMPONENTS CXX)
 find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs)
 find_package(GDCM REQUIRED)

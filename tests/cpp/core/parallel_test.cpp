@@ -3,6 +3,8 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -36,6 +38,20 @@ TEST_CASE("parallel_for visits every index exactly once") {
   bool called = false;
   medimg::parallel_for(5, 5, 1, [&](std::int64_t, std::int64_t) { called = true; });
   CHECK_FALSE(called);
+}
+
+TEST_CASE("parallel_for really runs chunks on several threads") {
+  if (std::thread::hardware_concurrency() < 2) return;
+  const int before = medimg::get_num_threads();
+  medimg::set_num_threads(2);
+  std::mutex mutex;
+  std::set<std::thread::id> threads;
+  medimg::parallel_for(0, 2, 1, [&](std::int64_t, std::int64_t) {
+    std::lock_guard<std::mutex> lock(mutex);
+    threads.insert(std::this_thread::get_id());
+  });
+  medimg::set_num_threads(before);
+  CHECK(threads.size() == 2);
 }
 
 TEST_CASE("an exception in a chunk reaches the caller") {

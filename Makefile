@@ -1,0 +1,26 @@
+# The README's two commands: `make demo` and `make test`. Both install missing Debian
+# packages first (root), configure and build in build/, then run.
+PYTHON ?= /usr/bin/python3
+BUILD  ?= build
+JOBS   ?= $(shell nproc)
+
+.PHONY: all deps build demo test clean
+
+all: build
+
+deps:
+	scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=$(PYTHON)
+	cmake --build $(BUILD) --parallel $(JOBS)
+
+demo: build
+	PYTHONPATH=$(BUILD)/python $(PYTHON) examples/python/demo.py --out demo_output
+	$(BUILD)/apps/medimg info demo_output/ct_lung_window.png
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure --parallel $(JOBS)
+
+clean:
+	rm -rf $(BUILD) build-pip demo_output python/medimg.egg-info
