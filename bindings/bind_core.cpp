@@ -67,6 +67,15 @@ Geometry make_geometry(int spatial_dims, const py::object& spacing, const py::ob
   return g;
 }
 
+// Any mapping of str to str, int, float or a list of either.
+Metadata metadata_from_dict(const py::handle& mapping) {
+  Metadata metadata;
+  for (const auto& item : py::dict(py::reinterpret_borrow<py::object>(mapping))) {
+    metadata[py::cast<std::string>(item.first)] = py::cast<MetaValue>(item.second);
+  }
+  return metadata;
+}
+
 py::tuple to_tuple(const Eigen::VectorXd& v) {
   py::tuple out(v.size());
   for (Eigen::Index i = 0; i < v.size(); ++i) out[i] = v[i];
@@ -129,19 +138,14 @@ position of voxel 0; direction is 3x3 with the image x, y, z axes as columns.)do
                if (!origin.is_none()) g.set_origin(update.origin());
                if (!direction.is_none()) g.set_direction(update.direction());
                source.set_geometry(g);
-               if (!meta.is_none()) source.meta() = py::cast<Metadata>(meta);
+               if (!meta.is_none()) source.meta() = metadata_from_dict(meta);
                return source;
              }
              at::Tensor tensor = tensor_from_python(data);
              MEDIMG_CHECK(tensor.dim() == 3 || tensor.dim() == 4, ShapeError,
                           "expected voxels of shape (C, Y, X) or (C, Z, Y, X), got ",
                           tensor.sizes(), "; add a channel axis, e.g. array[None]");
-             Metadata metadata;
-             if (!meta.is_none()) {
-               for (const auto& item : py::dict(meta)) {
-                 metadata[py::cast<std::string>(item.first)] = py::cast<MetaValue>(item.second);
-               }
-             }
+             const Metadata metadata = meta.is_none() ? Metadata{} : metadata_from_dict(meta);
              const int dims = static_cast<int>(tensor.dim()) - 1;
              return Image(tensor, make_geometry(dims, spacing, origin, direction), metadata);
            }),
@@ -204,7 +208,23 @@ position of voxel 0; direction is 3x3 with the image x, y, z axes as columns.)do
       .def("world_to_index", [](const Image& i, const py::object& point) {
              return to_tuple(i.geometry().world_to_index(to_origin(point)));
            }, py::arg("point"))
-      .def("__repr__", &repr<Image>);
+      .def("__repr__", &repr<Image>)
+      // Pickling (e.g. torch DataLoader workers) carries voxels, geometry and metadata.
+      .def(py::pickle(
+          [](const Image& i) {
+            const Geometry& g = i.geometry();
+            py::dict meta;  // a plain dict: the opaque Metadata map itself does not pickle
+            for (const auto& [key, value] : i.meta()) meta[py::str(key)] = py::cast(value);
+            return py::make_tuple(i.tensor(), g.spacing(), g.origin(), g.direction(), meta);
+          },
+          [](const py::tuple& state) {
+            MEDIMG_CHECK(state.size() == 5, ArgumentError, "not a pickled medimg.Image");
+            return Image(py::cast<at::Tensor>(state[0]),
+                         Geometry(py::cast<Eigen::VectorXd>(state[1]),
+                                  py::cast<Eigen::Vector3d>(state[2]),
+                                  py::cast<Eigen::Matrix3d>(state[3])),
+                         metadata_from_dict(state[4]));
+          }));
 }
 
 void bind_threads(py::module_& m) {

@@ -149,3 +149,31 @@ def test_empty_and_non_numeric_voxels_are_refused():
         medimg.Image(np.zeros((1, 0, 3), np.float32))
     with pytest.raises(medimg.ArgumentError, match="numeric"):
         medimg.Image(np.array([[["a"]]]))
+
+
+def test_pickle_round_trip_keeps_voxels_geometry_and_metadata():
+    import pickle
+
+    im = medimg.Image(np.arange(24, dtype=np.int16).reshape(1, 2, 3, 4), spacing=(3, 2, 1),
+                      origin=(1, 2, 3), meta={"Modality": "CT", "WindowCenter": [40, 400]})
+    back = pickle.loads(pickle.dumps(im))
+    np.testing.assert_array_equal(back.array, im.array)
+    assert back.geometry == im.geometry and back.dtype == torch.int16
+    assert dict(back.meta) == dict(im.meta)
+
+
+def test_as_image_and_like_return_the_kind_given():
+    array = np.zeros((1, 2, 3), np.float32)
+    tensor = torch.zeros(1, 2, 3)
+    image = medimg.Image(array, spacing=(2, 2))
+    for given in (array, tensor, image):
+        result = medimg.as_image(given)
+        assert isinstance(result, medimg.Image)
+        back = medimg.like(given, result)
+        assert type(back) is type(given)
+    assert np.shares_memory(medimg.like(array, medimg.as_image(array)), array)
+    assert medimg.as_image(tensor, spacing=(3, 4)).spacing == (3.0, 4.0)
+    with pytest.raises(medimg.ArgumentError, match="contradicts"):
+        medimg.as_image(image, spacing=(1, 1))
+    with pytest.raises(medimg.ArgumentError, match="expected a medimg.Image"):
+        medimg.as_image([1, 2, 3])
