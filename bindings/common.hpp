@@ -21,6 +21,9 @@ namespace py = pybind11;
 void bind_errors(py::module_& m);
 void bind_core(py::module_& m);
 void bind_io(py::module_& m);
+void bind_metrics(py::module_& m);
+void bind_metrics_detection(py::module_& m);
+void bind_metrics_classification(py::module_& m);
 
 /// A tensor sharing memory with `data`: a torch.Tensor as is, anything numpy accepts through
 /// torch.from_numpy. uint16/uint32 arrays (no LibTorch dtype) are widened to int32/int64

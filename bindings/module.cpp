@@ -8,4 +8,7 @@ PYBIND11_MODULE(_medimg, m) {
   medimg::python::bind_errors(m);
   medimg::python::bind_core(m);
   medimg::python::bind_io(m);
+  medimg::python::bind_metrics(m);
+  medimg::python::bind_metrics_detection(m);
+  medimg::python::bind_metrics_classification(m);
 }

@@ -10,26 +10,17 @@
 """
 
 import argparse
-import time
 
 import numpy as np
 import torch
 
 import medimg
 
+import sys
+from pathlib import Path
 
-def best_of(fn, repeat=5):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def row(name, reference_name, reference, ours):
-    print(f"{name:<44} {reference_name:>22} {reference * 1e3:9.2f} ms   "
-          f"medimg {ours * 1e3:9.2f} ms   ratio {reference / ours:6.2f}x")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from timing import best_of, row  # noqa: E402
 
 
 def main():
@@ -49,8 +40,8 @@ def main():
     for threads in (1, cores):
         medimg.set_num_threads(threads)
         with torch.no_grad():
-            timings[("conv", threads)] = best_of(lambda: conv(x), 3)
-        timings[("stats", threads)] = best_of(lambda: medimg.channel_stats(volume), 3)
+            timings[("conv", threads)] = best_of(lambda: conv(x), 3)[0]
+        timings[("stats", threads)] = best_of(lambda: medimg.channel_stats(volume), 3)[0]
     medimg.set_num_threads(cores)
     row("Conv3d 1->8 on half-size volume", "1 thread (Debian)", timings[("conv", 1)],
         timings[("conv", cores)])
@@ -60,15 +51,15 @@ def main():
         return (np.nanmin(volume), np.nanmax(volume), np.nanmean(volume, dtype=np.float64),
                 np.nanstd(volume, dtype=np.float64))
 
-    row("per-channel min/max/mean/std", "numpy nan*", best_of(numpy_stats),
-        best_of(lambda: medimg.channel_stats(volume)))
+    row("per-channel min/max/mean/std", "numpy nan*", best_of(numpy_stats)[0],
+        best_of(lambda: medimg.channel_stats(volume))[0])
 
     def wrap_and_view():
         image = medimg.Image(volume, spacing=(1, 1, 1))
         return image.array, image.tensor
 
-    row("Image(array) + .array + .tensor", "numpy copy", best_of(volume.copy),
-        best_of(wrap_and_view))
+    row("Image(array) + .array + .tensor", "numpy copy", best_of(volume.copy)[0],
+        best_of(wrap_and_view)[0])
 
 
 if __name__ == "__main__":

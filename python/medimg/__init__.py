@@ -28,7 +28,7 @@ from ._medimg import (
 )
 from ._convert import as_image, like
 from ._statistics import channel_stats
-from . import io
+from . import io, metrics
 
 __all__ = [
     "ArgumentError",
@@ -48,6 +48,7 @@ __all__ = [
     "default_num_threads",
     "get_num_threads",
     "io",
+    "metrics",
     "like",
     "set_num_threads",
 ]

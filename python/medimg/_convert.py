@@ -34,6 +34,28 @@ def as_image(x: ImageLike, spacing: Optional[Sequence[float]] = None) -> Image:
         f"expected a medimg.Image, torch.Tensor or numpy.ndarray, got {type(x).__name__}")
 
 
+def as_tensor(x: Any) -> torch.Tensor:
+    """``x`` as a CPU or device tensor, sharing memory where the dtype allows.
+
+    An Image gives its voxels; numpy uint16/uint32 (no torch dtype) are widened to int32/
+    int64 and read-only arrays are copied, as ``medimg.Image`` does.
+    """
+    if isinstance(x, Image):
+        return x.tensor
+    if isinstance(x, torch.Tensor):
+        return x
+    array = np.asarray(x)
+    if array.dtype == np.uint16:
+        array = array.astype(np.int32)
+    elif array.dtype == np.uint32:
+        array = array.astype(np.int64)
+    elif array.dtype.kind not in "biuf":
+        raise ArgumentError(f"expected numeric values, got dtype {array.dtype}")
+    elif not array.flags.writeable:
+        array = array.copy()
+    return torch.from_numpy(array)
+
+
 def like(template: Any, result: Image) -> ImageLike:
     """``result`` as the kind of ``template``: an Image, a torch.Tensor or a numpy array."""
     if isinstance(template, Image):

@@ -15,5 +15,7 @@ im = medimg.Image(numpy.zeros((1, 4, 5, 6), 'float32'), spacing=(3, 2, 1))
 print(im.affine)
 assert (im.affine == [[0, 0, 1, 0], [0, 2, 0, 0], [3, 0, 0, 0], [0, 0, 0, 1]]).all()
 assert medimg.__file__.startswith(sys.prefix), medimg.__file__  # the venv's copy
+mask = numpy.zeros((8, 8), bool); mask[2:5, 2:5] = True
+assert medimg.metrics.dice(mask, mask) == 1.0  # subpackages are installed too
 print("installed", medimg.__version__, "at", medimg.__file__)
 PY

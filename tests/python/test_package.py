@@ -34,6 +34,7 @@ def test_stub_classes_declare_their_public_members():
             continue
         cls = getattr(_medimg, node.name)
         declared = {item.name for item in node.body if isinstance(item, ast.FunctionDef)}
+        declared |= {item.target.id for item in node.body if isinstance(item, ast.AnnAssign)}
         public = {name for name in vars(cls)
                   if not name.startswith("_") or name in {"__init__", "__array__"}}
         if isinstance(vars(cls).get("__init__"), type(object.__init__)):

@@ -1,12 +1,12 @@
-"""Reading and writing images (medimg.io)."""
+"""Raster images (PNG, JPEG, TIFF, BMP) through OpenCV."""
 
 from __future__ import annotations
 
 import os
 from typing import Union
 
-from ._convert import ImageLike, as_image
-from ._medimg import Image, read_raster as _read_raster, write_png as _write_png
+from .._convert import ImageLike, as_image
+from .._medimg import Image, read_raster as _read_raster, write_png as _write_png
 
 PathLike = Union[str, "os.PathLike[str]"]
 
