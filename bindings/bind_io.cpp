@@ -3,6 +3,7 @@
 
 #include "common.hpp"
 
+#include "medimg/io/dicom.hpp"
 #include "medimg/io/raster.hpp"
 
 namespace medimg::python {
@@ -13,6 +14,18 @@ void bind_io(py::module_& m) {
   m.def("write_png", &write_png, py::arg("path"), py::arg("image"),
         py::call_guard<py::gil_scoped_release>(),
         "Writes a 2D uint8/bool/integer image with 1, 3 or 4 channels as PNG, atomically.");
+  m.def(
+      "read_dicom",
+      [](const std::filesystem::path& path, bool keep_stored_values, bool invert_monochrome1,
+         bool include_patient_tags) {
+        return read_dicom(path, DicomReadOptions()
+                                    .keep_stored_values(keep_stored_values)
+                                    .invert_monochrome1(invert_monochrome1)
+                                    .include_patient_tags(include_patient_tags));
+      },
+      py::arg("path"), py::kw_only(), py::arg("keep_stored_values") = false,
+      py::arg("invert_monochrome1") = true, py::arg("include_patient_tags") = false,
+      py::call_guard<py::gil_scoped_release>(), "Reads one DICOM file (see medimg.io.read_dicom).");
 }
 
 }  // namespace medimg::python

@@ -8,6 +8,9 @@ PYBIND11_MODULE(_medimg, m) {
   medimg::python::bind_errors(m);
   medimg::python::bind_core(m);
   medimg::python::bind_io(m);
+  medimg::python::bind_io_dicom_series(m);
+  medimg::python::bind_io_npz(m);
+  medimg::python::bind_io_nifti(m);
   medimg::python::bind_metrics(m);
   medimg::python::bind_metrics_detection(m);
   medimg::python::bind_metrics_classification(m);

@@ -9,6 +9,8 @@ find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs)
 find_package(GDCM REQUIRED)
 find_package(NIfTI REQUIRED)
+# .npz archives (io/npz.cpp) are inflated with zlib.
+find_package(ZLIB REQUIRED)
 
 if(MEDIMG_BUILD_PYTHON OR MEDIMG_BUILD_TESTS)
   # Debian's interpreter: its site packages hold torch, numpy and the reference libraries.

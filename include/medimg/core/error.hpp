@@ -81,3 +81,13 @@ std::string concat(const Args&... args) {
       throw ::medimg::ErrorType(::medimg::detail::concat(__VA_ARGS__));   \
     }                                                                     \
   } while (false)
+
+/// MEDIMG_CHECK for file errors (IoError, FormatError): the path comes first and starts
+/// the message.
+///   MEDIMG_CHECK_FILE(size >= expected, FormatError, path, "holds ", size, " bytes, needs ", expected);
+#define MEDIMG_CHECK_FILE(cond, ErrorType, path, ...)                              \
+  do {                                                                             \
+    if (!(cond)) {                                                                 \
+      throw ::medimg::ErrorType((path), ::medimg::detail::concat(__VA_ARGS__));    \
+    }                                                                              \
+  } while (false)

@@ -1,0 +1,228 @@
+#include "medimg/io/dicom.hpp"
+
+#include <ATen/ops/empty.h>
+#include <gdcmImageApplyLookupTable.h>
+#include <gdcmImageChangePhotometricInterpretation.h>
+#include <gdcmImageChangePlanarConfiguration.h>
+#include <gdcmImageChangeTransferSyntax.h>
+#include <gdcmImageHelper.h>
+#include <gdcmImageReader.h>
+#include <gdcmReader.h>
+#include <gdcmTrace.h>
+
+#include <utility>
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <system_error>
+
+#include "detail/dicom_metadata.hpp"
+#include "detail/dicom_geometry.hpp"
+#include "detail/dicom_pixels.hpp"
+#include "medimg/core/error.hpp"
+
+namespace medimg {
+namespace {
+
+namespace fs = std::filesystem;
+
+// True when the 4 bytes just before the value at `offset` are the tag (7FE0,0010), in the
+// file's byte order: then `offset` is where the pixel data starts.
+bool pixel_data_starts_at(const fs::path& path, std::size_t offset, const gdcm::TransferSyntax& syntax) {
+  const std::size_t header = syntax.IsImplicit() ? 8 : 12;
+  if (offset < header || offset == static_cast<std::size_t>(-1)) return false;
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(offset - header));
+  unsigned char tag[4] = {};
+  if (!in.read(reinterpret_cast<char*>(tag), 4)) return false;
+  const bool big = syntax == gdcm::TransferSyntax::ExplicitVRBigEndian;
+  const unsigned char expected_little[4] = {0xE0, 0x7F, 0x10, 0x00};
+  const unsigned char expected_big[4] = {0x7F, 0xE0, 0x00, 0x10};
+  return std::memcmp(tag, big ? expected_big : expected_little, 4) == 0;
+}
+
+// Uncompressed pixel data must fit in the file: GDCM pads a truncated file with zeros.
+void check_native_pixels_fit(const gdcm::File& file, std::size_t pixel_value_offset,
+                             const fs::path& path) {
+  const gdcm::TransferSyntax syntax = file.GetHeader().GetDataSetTransferSyntax();
+  if (syntax.IsEncapsulated() || syntax == gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian ||
+      !pixel_data_starts_at(path, pixel_value_offset, syntax)) {
+    return;
+  }
+  const auto number = [&](unsigned short g, unsigned short e, double fallback) {
+    const auto values = detail::dicom_numbers(file, g, e);
+    return values.empty() ? fallback : values[0];
+  };
+  const double bits = number(0x0028, 0x0010, 0) * number(0x0028, 0x0011, 0) *
+                      number(0x0028, 0x0008, 1) * number(0x0028, 0x0002, 1) *
+                      number(0x0028, 0x0100, 0);
+  // YBR_FULL_422 stores two luminance and two chrominance samples per two pixels.
+  const bool subsampled = detail::dicom_string(file, 0x0028, 0x0004).value_or("") == "YBR_FULL_422";
+  const double bytes = std::ceil(bits / 8.0) * (subsampled ? 2.0 / 3.0 : 1.0);
+  std::error_code ec;
+  const auto size = static_cast<double>(fs::file_size(path, ec));
+  MEDIMG_CHECK_FILE(ec || static_cast<double>(pixel_value_offset) + bytes <= size, FormatError,
+                    path, "is truncated: its header needs ", bytes,
+                    " bytes of pixel data, the file ends before them");
+}
+
+// Reads the header (not the pixels) to refuse what GDCM mishandles: Debian's GDCM is built
+// with assertions, so some inputs abort the process inside it, and some decode to wrong
+// pixels. Truncated uncompressed files are refused here too.
+void screen_header(const fs::path& path) {
+  gdcm::Reader reader;
+  reader.SetFileName(path.c_str());
+  const gdcm::Tag pixel_data(0x7FE0, 0x0010);
+  if (!reader.ReadUpToTag(pixel_data, {pixel_data})) {
+    throw FormatError(path, "not a DICOM file, or truncated");
+  }
+  const gdcm::File& file = reader.GetFile();
+  const gdcm::TransferSyntax syntax = file.GetHeader().GetDataSetTransferSyntax();
+  const auto bits = detail::dicom_numbers(file, 0x0028, 0x0100);
+  const auto samples = detail::dicom_numbers(file, 0x0028, 0x0002);
+  const int bits_allocated = bits.empty() ? 0 : static_cast<int>(bits[0]);
+  if (syntax.IsEncapsulated() && bits_allocated % 8 != 0) {
+    throw Unsupported(path.string() + ": compressed " + std::to_string(bits_allocated) +
+                      "-bit pixels are not supported (GDCM cannot decode them)");
+  }
+  if (syntax == gdcm::TransferSyntax::RLELossless && !samples.empty() && samples[0] > 1 &&
+      bits_allocated > 8) {
+    throw Unsupported(path.string() + ": RLE colour pixels of " +
+                      std::to_string(bits_allocated) + " bits are not supported (GDCM decodes "
+                      "their byte planes in the wrong order)");
+  }
+  if (syntax == gdcm::TransferSyntax::ExplicitVRBigEndian && bits_allocated == 32) {
+    throw Unsupported(path.string() + ": 32-bit big-endian pixels are not supported (GDCM "
+                      "swaps them wrongly)");
+  }
+  if (file.GetDataSet().FindDataElement(gdcm::Tag(0x0028, 0x3000))) {
+    throw Unsupported(path.string() + ": a Modality LUT Sequence (instead of RescaleSlope/"
+                      "Intercept) is not supported");
+  }
+  const bool rt_dose = detail::dicom_string(file, 0x0008, 0x0016).value_or("") ==
+                       "1.2.840.10008.5.1.4.1.1.481.2";
+  if (rt_dose && !file.GetDataSet().FindDataElement(gdcm::Tag(0x0028, 0x0008))) {
+    throw FormatError(path, "RT Dose without NumberOfFrames");
+  }
+  // The reader stopped after the pixel data element's header, where its value starts (the
+  // value itself is skipped); with no Rows/Columns the check below asks for nothing.
+  check_native_pixels_fit(file, reader.GetStreamCurrentPosition(), path);
+}
+
+// Why GDCM's ImageReader failed: not DICOM at all, or DICOM without pixels.
+[[noreturn]] void explain_failure(const fs::path& path) {
+  gdcm::Reader reader;
+  reader.SetFileName(path.c_str());
+  if (!reader.Read()) throw FormatError(path, "not a DICOM file, or truncated");
+  const gdcm::File& file = reader.GetFile();
+  if (file.GetDataSet().FindDataElement(gdcm::Tag(0x7FE0, 0x0008)) ||
+      file.GetDataSet().FindDataElement(gdcm::Tag(0x7FE0, 0x0009))) {
+    throw Unsupported(path.string() + ": Float/Double Float Pixel Data is not supported");
+  }
+  if (!file.GetDataSet().FindDataElement(gdcm::Tag(0x7FE0, 0x0010))) {
+    const auto sop = detail::dicom_string(file, 0x0008, 0x0016);
+    throw FormatError(path, "DICOM file without pixel data (SOP class " +
+                                sop.value_or("unknown") + "), e.g. a structured report");
+  }
+  throw FormatError(path, "GDCM cannot decode its pixel data");
+}
+
+// GDCM's image with palette colour expanded, YBR turned into RGB and samples interleaved.
+// GDCM filters hold their input through an intrusive SmartPointer, so every image handed
+// to one must live on the heap.
+gdcm::SmartPointer<gdcm::Image> normalised_colour(const gdcm::Image& image,
+                                                  const fs::path& path) {
+  gdcm::SmartPointer<gdcm::Image> current = new gdcm::Image(image);
+  using PI = gdcm::PhotometricInterpretation;
+  // Decompress first: GDCM's codecs turn JPEG's YBR into RGB and RLE's colour planes into
+  // the declared layout only on this path, and the colour filters work on native pixels.
+  if (current->GetTransferSyntax().IsEncapsulated() &&
+      current->GetPixelFormat().GetSamplesPerPixel() > 1) {
+    gdcm::ImageChangeTransferSyntax decompress;
+    decompress.SetTransferSyntax(gdcm::TransferSyntax::ExplicitVRLittleEndian);
+    decompress.SetInput(*current);
+    if (!decompress.Change()) throw FormatError(path, "cannot decode its colour pixel data");
+    current = new gdcm::Image(decompress.GetOutput());
+  }
+  if (current->GetPhotometricInterpretation() == PI::PALETTE_COLOR) {
+    gdcm::ImageApplyLookupTable lut;
+    lut.SetInput(*current);
+    if (!lut.Apply()) throw FormatError(path, "cannot apply its palette colour lookup table");
+    current = new gdcm::Image(lut.GetOutput());
+  }
+  const PI::PIType pi = current->GetPhotometricInterpretation();
+  if (pi == PI::YBR_FULL || pi == PI::YBR_FULL_422) {
+    gdcm::ImageChangePhotometricInterpretation to_rgb;
+    to_rgb.SetPhotometricInterpretation(PI::RGB);
+    to_rgb.SetInput(*current);
+    if (!to_rgb.Change()) {
+      throw Unsupported(path.string() + ": cannot convert its " +
+                        PI::GetPIString(pi) + " pixels to RGB");
+    }
+    current = new gdcm::Image(to_rgb.GetOutput());
+  }
+  if (current->GetPixelFormat().GetSamplesPerPixel() > 1 &&
+      current->GetPlanarConfiguration() != 0) {
+    gdcm::ImageChangePlanarConfiguration interleave;
+    interleave.SetPlanarConfiguration(0);
+    interleave.SetInput(*current);
+    if (!interleave.Change()) throw FormatError(path, "cannot interleave its colour planes");
+    current = new gdcm::Image(interleave.GetOutput());
+  }
+  return current;
+}
+
+// RescaleSlope/Intercept from the file's own attributes; an enhanced object keeps them in
+// its functional groups, which GDCM reads. Absent: the identity.
+std::pair<double, double> rescale(const gdcm::File& file) {
+  const auto intercept = detail::dicom_numbers(file, 0x0028, 0x1052);
+  const auto slope = detail::dicom_numbers(file, 0x0028, 0x1053);
+  if (!intercept.empty() || !slope.empty()) {
+    return {slope.empty() ? 1.0 : slope[0], intercept.empty() ? 0.0 : intercept[0]};
+  }
+  if (file.GetDataSet().FindDataElement(gdcm::Tag(0x5200, 0x9229))) {
+    const auto intercept_slope = gdcm::ImageHelper::GetRescaleInterceptSlopeValue(file);
+    return {intercept_slope.at(1), intercept_slope.at(0)};
+  }
+  return {1.0, 0.0};
+}
+
+}  // namespace
+
+Image read_dicom(const fs::path& path, const DicomReadOptions& options) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw IoError(path, "no such file");
+  if (!fs::is_regular_file(path, ec)) throw IoError(path, "not a regular file");
+  // Read RescaleSlope/Intercept whatever the SOP class (GDCM ignores them for some MR), and
+  // keep GDCM's diagnostics off stderr: every failure reaches the caller as an exception.
+  gdcm::ImageHelper::SetForceRescaleInterceptSlope(true);
+  gdcm::Trace::SetWarning(false);
+  gdcm::Trace::SetError(false);
+  screen_header(path);
+  gdcm::ImageReader reader;
+  reader.SetFileName(path.c_str());
+  if (!reader.Read()) explain_failure(path);
+  const gdcm::File& file = reader.GetFile();
+  const gdcm::SmartPointer<gdcm::Image> decoded = normalised_colour(reader.GetImage(), path);
+  const gdcm::Image& image = *decoded;
+
+  detail::DicomPixels pixels = detail::decode_pixels(image, path);
+  Metadata meta = detail::dicom_metadata(file, options.include_patient_tags());
+  const bool grey = pixels.samples == 1;
+  if (grey && !options.keep_stored_values()) {
+    const bool invert = options.invert_monochrome1() &&
+                        image.GetPhotometricInterpretation() ==
+                            gdcm::PhotometricInterpretation::MONOCHROME1;
+    const auto [slope, intercept] = rescale(file);
+    pixels.voxels = detail::apply_modality_lut(pixels, slope, intercept, invert);
+    if (invert) meta["InvertedMonochrome1"] = std::int64_t{1};
+  }
+  auto geometry = detail::dicom_geometry(file, pixels.frames > 1, meta);
+  // (frames, rows, cols, samples) -> (C, [Z,] Y, X)
+  at::Tensor voxels = pixels.voxels.permute({3, 0, 1, 2});
+  if (pixels.frames == 1) voxels = voxels.squeeze(1);
+  return Image(voxels.contiguous(), geometry, std::move(meta));
+}
+
+}  // namespace medimg
