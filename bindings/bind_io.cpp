@@ -5,6 +5,7 @@
 
 #include "medimg/io/dicom.hpp"
 #include "medimg/io/raster.hpp"
+#include "medimg/io/read.hpp"
 
 namespace medimg::python {
 
@@ -26,6 +27,10 @@ void bind_io(py::module_& m) {
       py::arg("path"), py::kw_only(), py::arg("keep_stored_values") = false,
       py::arg("invert_monochrome1") = true, py::arg("include_patient_tags") = false,
       py::call_guard<py::gil_scoped_release>(), "Reads one DICOM file (see medimg.io.read_dicom).");
+  m.def("_detect_format", [](const std::filesystem::path& path) {
+        return format_name(detect_format(path));
+      }, py::arg("path"), py::call_guard<py::gil_scoped_release>());
+  m.def("_read_image", &read_image, py::arg("path"), py::call_guard<py::gil_scoped_release>());
 }
 
 }  // namespace medimg::python

@@ -8,7 +8,11 @@
 
 namespace medimg::cli {
 
-/// medimg info PATH: shape, dtype, geometry, intensity range and metadata of an image.
+/// medimg info PATH: format, shape, dtype, geometry, intensity range and metadata of an image
+/// (a DICOM folder or file, NIfTI, PNG/JPEG/TIFF/BMP).
 int info_command(const std::vector<std::string>& args);
+
+/// medimg convert INPUT OUTPUT: any readable image (e.g. a DICOM folder) to NIfTI or PNG.
+int convert_command(const std::vector<std::string>& args);
 
 }  // namespace medimg::cli

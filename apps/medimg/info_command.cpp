@@ -4,7 +4,7 @@
 #include "commands.hpp"
 #include "medimg/core/image.hpp"
 #include "medimg/core/statistics.hpp"
-#include "medimg/io/raster.hpp"
+#include "medimg/io/read.hpp"
 
 namespace medimg::cli {
 namespace {
@@ -30,11 +30,16 @@ int info_command(const std::vector<std::string>& args) {
     std::cerr << "usage: medimg info PATH\n";
     return 2;
   }
-  const Image image = read_raster(args[0]);
-  std::cout << "path:      " << args[0] << '\n'
+  const ImageFormat format = detect_format(args[0]);
+  const Image image = read_image(args[0]);
+  const Geometry& g = image.geometry();
+  std::cout << "path:      " << args[0] << " (" << format_name(format) << ")\n"
             << "shape:     " << image.tensor().sizes() << " (C, [Z,] Y, X)\n"
             << "dtype:     " << image.dtype() << '\n'
-            << "geometry:  " << image.geometry() << '\n';
+            << "spacing:   " << g.spacing().transpose() << " mm (array order)\n"
+            << "origin:    " << g.origin().transpose() << " mm (LPS)\n"
+            << "direction: " << g.direction().row(0) << " | " << g.direction().row(1) << " | "
+            << g.direction().row(2) << '\n';
   const auto stats = channel_stats(image);
   for (std::size_t c = 0; c < stats.size(); ++c) {
     std::cout << "channel " << c << ": min " << stats[c].min << ", max " << stats[c].max

@@ -14,8 +14,9 @@ constexpr const char* kUsage =
     "usage: medimg <command> [arguments]\n"
     "\n"
     "commands:\n"
-    "  info PATH     shape, dtype, geometry and intensity range of an image\n"
-    "  --version     print the version\n";
+    "  info PATH              format, shape, dtype, geometry, intensity range, metadata\n"
+    "  convert INPUT OUTPUT   an image or DICOM folder to .nii, .nii.gz or .png\n"
+    "  --version              print the version\n";
 
 }  // namespace
 
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   try {
     if (args[0] == "info") return medimg::cli::info_command(rest);
+    if (args[0] == "convert") return medimg::cli::convert_command(rest);
   } catch (const medimg::Error& e) {
     std::cerr << "medimg " << args[0] << ": " << e.what() << '\n';
     return 1;

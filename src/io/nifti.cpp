@@ -2,8 +2,6 @@
 
 #include <ATen/ops/empty.h>
 #include <nifti2_io.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -19,6 +17,7 @@
 
 #include "detail/nifti_affine.hpp"
 #include "medimg/core/atomic_file.hpp"
+#include "medimg/core/detail/huge_pages.hpp"
 #include "medimg/core/error.hpp"
 #include "medimg/core/parallel.hpp"
 
@@ -341,23 +340,6 @@ void read_voxels(const fs::path& file, bool gz, std::int64_t offset, std::int64_
   }
 }
 
-// Asks for transparent huge pages over a fresh buffer before it is first written: with 4 KiB
-// pages the first touch of a large tensor costs as much as reading the file (numpy gets huge
-// pages for large arrays by itself). Only advice: without THP the pages stay small.
-void advise_huge_pages(void* data, std::int64_t size) {
-#ifdef MADV_HUGEPAGE
-  if (size < (std::int64_t{4} << 20)) return;
-  const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
-  const auto begin = (reinterpret_cast<std::uintptr_t>(data) + page - 1) / page * page;
-  const auto end =
-      (reinterpret_cast<std::uintptr_t>(data) + static_cast<std::uintptr_t>(size)) / page * page;
-  if (end > begin) (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-#else
-  (void)data;
-  (void)size;
-#endif
-}
-
 // nibabel's qform (Nifti1Header.get_qform): the quaternion completed in extended precision,
 // its rotation matrix times diag(pixdim[1], pixdim[2], qfac * pixdim[3]), then qoffset.
 Eigen::Matrix4d qform_affine(const Fields& f) {
@@ -520,7 +502,7 @@ Image read_nifti(const fs::path& path) {
   const std::int64_t ny = f.dim[0] >= 2 ? f.dim[2] : 1;
   const std::int64_t nz = f.dim[0] >= 3 ? f.dim[3] : 1;
   at::Tensor voxels = at::empty({channels, nz, ny, nx * type.channels_per_voxel}, type.read);
-  advise_huge_pages(voxels.data_ptr(), nbytes);
+  detail::advise_huge_pages(voxels.data_ptr(), nbytes);
   read_voxels(data_file, gz, offset, nbytes, voxels.data_ptr());
   if (header.swapped && swapsize > 1) {
     nifti_swap_Nbytes(nbytes / swapsize, swapsize, voxels.data_ptr());

@@ -13,6 +13,8 @@ from ._npz import *  # noqa: F401,F403
 from ._npz import __all__ as _npz_all
 from ._raster import *  # noqa: F401,F403
 from ._raster import __all__ as _raster_all
+from ._read import *  # noqa: F401,F403
+from ._read import __all__ as _read_all
 
 __all__ = []
 __all__ += _dicom_all
@@ -20,3 +22,4 @@ __all__ += _dicom_series_all
 __all__ += _nifti_all
 __all__ += _npz_all
 __all__ += _raster_all
+__all__ += _read_all

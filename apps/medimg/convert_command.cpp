@@ -1,0 +1,39 @@
+#include <iostream>
+
+#include "commands.hpp"
+#include "medimg/core/error.hpp"
+#include "medimg/io/nifti.hpp"
+#include "medimg/io/raster.hpp"
+#include "medimg/io/read.hpp"
+
+namespace medimg::cli {
+namespace {
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+int convert_command(const std::vector<std::string>& args) {
+  if (args.size() != 2) {
+    std::cerr << "usage: medimg convert INPUT OUTPUT.nii[.gz]|OUTPUT.png\n";
+    return 2;
+  }
+  const std::string& output = args[1];
+  const bool nifti = ends_with(output, ".nii") || ends_with(output, ".nii.gz");
+  MEDIMG_CHECK(nifti || ends_with(output, ".png"), ArgumentError,
+               "the output must end in .nii, .nii.gz or .png, got '", output, "'");
+  const Image image = read_image(args[0]);
+  if (nifti) {
+    write_nifti(output, image);
+  } else {
+    write_png(output, image);
+  }
+  std::cout << "wrote " << output << ": " << image.tensor().sizes() << ' ' << image.geometry()
+            << '\n';
+  return 0;
+}
+
+}  // namespace medimg::cli
