@@ -8,6 +8,7 @@
 #include <gdcmImageHelper.h>
 #include <gdcmImageReader.h>
 #include <gdcmReader.h>
+#include <gdcmSplitMosaicFilter.h>
 #include <gdcmTrace.h>
 
 #include <utility>
@@ -175,6 +176,59 @@ gdcm::SmartPointer<gdcm::Image> normalised_colour(const gdcm::Image& image,
 
 // RescaleSlope/Intercept from the file's own attributes; an enhanced object keeps them in
 // its functional groups, which GDCM reads. Absent: the identity.
+// A Siemens mosaic: the slices of one volume tiled into a single frame, with their count in
+// the CSA header.
+bool is_mosaic(const gdcm::File& file) {
+  const auto type = detail::dicom_string(file, 0x0008, 0x0008).value_or("");
+  return type.find("MOSAIC") != std::string::npos &&
+         gdcm::SplitMosaicFilter::GetNumberOfImagesInMosaic(file) > 0;
+}
+
+// How a Siemens mosaic is tiled, from its CSA header: tile size, slice count and the slice
+// normal, with its sign: tiles are stored in the order of increasing position along it.
+struct MosaicLayout {
+  std::int64_t tile_rows = 0, tile_cols = 0, slices = 0;
+  Eigen::Vector3d normal;
+};
+
+MosaicLayout mosaic_layout(gdcm::Image& image, const gdcm::File& file, const fs::path& path) {
+  gdcm::SplitMosaicFilter split;
+  split.SetImage(image);
+  split.SetFile(file);
+  unsigned int dims[3] = {};
+  double n[3] = {};
+  MosaicLayout layout;
+  bool inverted = false;  // GDCM's normal already carries the sign
+  if (!split.ComputeMOSAICDimensions(dims) || !split.ComputeMOSAICSliceNormal(n, inverted)) {
+    throw FormatError(path, "cannot read the layout of its Siemens mosaic (CSA header)");
+  }
+  layout.tile_cols = dims[0];
+  layout.tile_rows = dims[1];
+  layout.slices = dims[2];
+  layout.normal = Eigen::Vector3d(n[0], n[1], n[2]);
+  return layout;
+}
+
+// The tiles of a decoded mosaic frame as frames, in tile order (row by row).
+void untile(detail::DicomPixels& pixels, const MosaicLayout& layout, const fs::path& path) {
+  const std::int64_t across = layout.tile_cols > 0 ? pixels.cols / layout.tile_cols : 0;
+  const std::int64_t down = layout.tile_rows > 0 ? pixels.rows / layout.tile_rows : 0;
+  MEDIMG_CHECK_FILE(pixels.frames == 1 && across * layout.tile_cols == pixels.cols &&
+                        down * layout.tile_rows == pixels.rows && layout.slices >= 1 &&
+                        layout.slices <= across * down,
+                    FormatError, path, "mosaic of ", pixels.rows, " x ", pixels.cols,
+                    " does not hold ", layout.slices, " tiles of ", layout.tile_rows, " x ",
+                    layout.tile_cols);
+  pixels.voxels = pixels.voxels
+                      .reshape({down, layout.tile_rows, across, layout.tile_cols, pixels.samples})
+                      .permute({0, 2, 1, 3, 4})
+                      .reshape({down * across, layout.tile_rows, layout.tile_cols, pixels.samples})
+                      .slice(0, 0, layout.slices);
+  pixels.frames = layout.slices;
+  pixels.rows = layout.tile_rows;
+  pixels.cols = layout.tile_cols;
+}
+
 std::pair<double, double> rescale(const gdcm::File& file) {
   const auto intercept = detail::dicom_numbers(file, 0x0028, 0x1052);
   const auto slope = detail::dicom_numbers(file, 0x0028, 0x1053);
@@ -206,8 +260,13 @@ Image read_dicom(const fs::path& path, const DicomReadOptions& options) {
   const gdcm::File& file = reader.GetFile();
   const gdcm::SmartPointer<gdcm::Image> decoded = normalised_colour(reader.GetImage(), path);
   const gdcm::Image& image = *decoded;
-
   detail::DicomPixels pixels = detail::decode_pixels(image, path);
+  const bool mosaic = is_mosaic(file);
+  MosaicLayout layout;
+  if (mosaic) {
+    layout = mosaic_layout(reader.GetImage(), file, path);
+    untile(pixels, layout, path);
+  }
   Metadata meta = detail::dicom_metadata(file, options.include_patient_tags());
   const bool grey = pixels.samples == 1;
   if (grey && !options.keep_stored_values()) {
@@ -218,7 +277,12 @@ Image read_dicom(const fs::path& path, const DicomReadOptions& options) {
     pixels.voxels = detail::apply_modality_lut(pixels, slope, intercept, invert);
     if (invert) meta["InvertedMonochrome1"] = std::int64_t{1};
   }
-  auto geometry = detail::dicom_geometry(file, pixels.frames > 1, meta);
+  Geometry geometry = detail::dicom_geometry(file, pixels.frames > 1, meta);
+  if (mosaic) {
+    geometry = detail::mosaic_geometry(geometry, file, pixels.rows, pixels.cols, layout.normal,
+                                       meta);
+    meta["MosaicSlices"] = pixels.frames;
+  }
   // (frames, rows, cols, samples) -> (C, [Z,] Y, X)
   at::Tensor voxels = pixels.voxels.permute({3, 0, 1, 2});
   if (pixels.frames == 1) voxels = voxels.squeeze(1);

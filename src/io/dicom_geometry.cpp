@@ -72,4 +72,26 @@ Geometry dicom_geometry(const gdcm::File& file, bool multi_frame, Metadata& meta
   return Geometry(Eigen::Vector3d(between_frames, in_plane[0], in_plane[1]), position, direction);
 }
 
+Geometry mosaic_geometry(const Geometry& mosaic, const gdcm::File& file, std::int64_t tile_rows,
+                         std::int64_t tile_cols, const Eigen::Vector3d& normal, Metadata& meta) {
+  auto between = dicom_numbers(file, 0x0018, 0x0088);  // SpacingBetweenSlices
+  if (between.empty() || !(between[0] > 0)) between = dicom_numbers(file, 0x0018, 0x0050);
+  double slice_spacing = between.empty() ? 0.0 : std::abs(between[0]);
+  if (!(slice_spacing > 0) || !std::isfinite(slice_spacing)) {
+    slice_spacing = 1.0;
+    meta["FrameSpacingWarning"] = std::string("no slice spacing in the mosaic: 1 mm assumed");
+  }
+  const auto size = dicom_numbers(file, 0x0028, 0x0010);    // Rows of the mosaic
+  const auto columns = dicom_numbers(file, 0x0028, 0x0011);
+  const Eigen::VectorXd& spacing = mosaic.spacing();  // (.., dy, dx): last two in-plane
+  const double dy = spacing[spacing.size() - 2], dx = spacing[spacing.size() - 1];
+  Eigen::Matrix3d direction = mosaic.direction();
+  const Eigen::Vector3d first_slice =
+      mosaic.origin() +
+      direction.col(0) * dx * (columns.at(0) - static_cast<double>(tile_cols)) / 2 +
+      direction.col(1) * dy * (size.at(0) - static_cast<double>(tile_rows)) / 2;
+  direction.col(2) = normal.normalized();
+  return Geometry(Eigen::Vector3d(slice_spacing, dy, dx), first_slice, direction);
+}
+
 }  // namespace medimg::detail

@@ -207,14 +207,15 @@ class SeriesAssembler {
         base_is_folder_(base_is_folder) {}
 
   Image assemble(Metadata extra_meta) {
+    select_acquisition();
     refuse_unsupported();
-    if (slices_.size() == 1 && slices_[0].frames > 1) {
+    if (slices_.size() == 1 && (slices_[0].frames > 1 || slices_[0].mosaic)) {
+      // One multi-frame file or one Siemens mosaic: read_dicom places its slices.
       Image image = read_dicom(slices_[0].file, options_.file_options());
       image.meta()["NumberOfSlices"] = image.tensor().size(1);
       for (auto& [key, value] : extra_meta) image.meta()[key] = value;
       return image;
     }
-    select_acquisition();
     check_placement_attributes();
     check_uniform_size_and_orientation();
     sort_along_normal();
@@ -238,19 +239,17 @@ class SeriesAssembler {
   }
 
   void refuse_unsupported() const {
+    if (slices_.size() < 2) return;
     for (const auto& s : slices_) {
       if (s.mosaic) {
-        throw Unsupported(s.file.string() + ": Siemens mosaic images (slices tiled in one "
-                          "frame) are not supported by read_dicom_series");
+        throw Unsupported(where_.string() + ": a series of several Siemens mosaic files (" +
+                          std::to_string(slices_.size()) + " volumes) is not supported; pick "
+                          "one volume with acquisition_number or a one-file list");
       }
-    }
-    if (slices_.size() > 1) {
-      for (const auto& s : slices_) {
-        if (s.frames > 1) {
-          throw Unsupported(where_.string() + ": a series of several multi-frame files (" +
-                            name(s.file) + " has " + std::to_string(s.frames) +
-                            " frames) is not supported; read each file with read_dicom");
-        }
+      if (s.frames > 1) {
+        throw Unsupported(where_.string() + ": a series of several multi-frame files (" +
+                          name(s.file) + " has " + std::to_string(s.frames) +
+                          " frames) is not supported; read each file with read_dicom");
       }
     }
   }

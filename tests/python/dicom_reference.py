@@ -46,6 +46,17 @@ def rescale(ds):
     return 1.0, 0.0
 
 
+def retile_mosaic(slices, mosaic_shape):
+    """medimg's mosaic slices (n, rows, cols, C) tiled back, row by row, into a frame of
+    `mosaic_shape` with empty tiles zero: what the file stores."""
+    n, rows, cols = slices.shape[:3]
+    down, across = mosaic_shape[0] // rows, mosaic_shape[1] // cols
+    tiles = np.zeros((down * across,) + slices.shape[1:], slices.dtype)
+    tiles[:n] = slices
+    tiles = tiles.reshape(down, across, rows, cols, -1).transpose(0, 2, 1, 3, 4)
+    return tiles.reshape(down * rows, across * cols, -1)
+
+
 def expected_pixels(path):
     """What medimg.io.read_dicom(path) must return, channels last: (frames, rows, cols, C)
     or (rows, cols, C), and whether it is exact (lossless) or lossy-decoded colour."""
@@ -71,3 +82,33 @@ def expected_pixels(path):
 
 def medimg_channels_last(image):
     return np.moveaxis(image.array, 0, -1)
+
+
+def reference_in_medimg_axes(nifti):
+    """A nibabel image's first volume as medimg sees it: voxels in (k, j, i) order and the
+    LPS affine of that array order (RAS -> LPS negates x and y; (k, j, i) permutes columns)."""
+    data = np.asarray(nifti.get_fdata())
+    data = data.reshape(data.shape[:3] + (-1,))[..., 0].transpose(2, 1, 0)
+    permute = np.zeros((4, 4))
+    permute[0, 2] = permute[1, 1] = permute[2, 0] = permute[3, 3] = 1
+    return data, np.diag([-1.0, -1.0, 1.0, 1.0]) @ nifti.affine @ permute
+
+
+def assert_same_volume(image, nifti, atol_mm=1e-3):
+    """medimg `image` equals the (dcm2niix) NIfTI `nifti` voxel for voxel in world space:
+    dcm2niix may store axes flipped (and says so in its affine), so medimg's array is
+    flipped along whichever axes make the two affines agree within `atol_mm`."""
+    data, affine = reference_in_medimg_axes(nifti)
+    ours, ours_affine = image.array[0].astype(np.float64), image.affine
+    assert ours.shape == data.shape, (ours.shape, data.shape)
+    for flips in range(8):
+        flipped, flipped_affine = ours, ours_affine.copy()
+        for axis in range(3):
+            if flips >> axis & 1:
+                flipped = np.flip(flipped, axis)
+                flipped_affine[:3, 3] += flipped_affine[:3, axis] * (ours.shape[axis] - 1)
+                flipped_affine[:3, axis] *= -1
+        if np.allclose(flipped_affine, affine, atol=atol_mm):
+            np.testing.assert_array_equal(flipped, data)
+            return
+    raise AssertionError(f"affines differ beyond axis flips:\n{ours_affine}\n{affine}")

@@ -83,7 +83,9 @@ struct DicomSeriesOptions {
 ///
 /// `path` is a folder (scanned like list_dicom_series; non-DICOM files are skipped and
 /// counted in meta "SkippedFiles") or one file of the series (its folder is read, keeping the
-/// file's series). A series that is a single multi-frame file is read by read_dicom.
+/// file's series). A series whose only file is a multi-frame object or a Siemens mosaic is
+/// read by read_dicom (frames placed from the functional groups, mosaics split with the CSA
+/// header), plus meta "NumberOfSlices".
 ///
 /// Slices are sorted by the projection of ImagePositionPatient on the slice normal (row
 /// cosine × column cosine), ascending; the z spacing is (last − first) / (n − 1) of those
@@ -103,7 +105,8 @@ struct DicomSeriesOptions {
 ///         descriptions and file counts), an unknown series_uid, slices without position or
 ///         orientation, mixed orientation, size or pixel spacing, duplicate positions, a
 ///         missing slice, uneven spacing, or gantry tilt (positions not along the normal);
-///         Unsupported for Siemens mosaics and series of several multi-frame files.
+///         Unsupported for series of several multi-frame files or several mosaics (pick
+///         one volume with acquisition_number).
 MEDIMG_API Image read_dicom_series(const std::filesystem::path& path,
                                    const DicomSeriesOptions& options = {});
 

@@ -59,7 +59,9 @@ def read_dicom_series(path_or_files: Union[PathLike, Sequence[PathLike]], *,
     (ascending), never by file name or InstanceNumber; the z spacing comes from those
     positions, never from SliceThickness. Each slice is decoded like :func:`read_dicom`,
     so a RescaleSlope/Intercept that differs between slices is honoured. Files are
-    decoded in parallel on medimg's thread pool, with the GIL released.
+    decoded in parallel on medimg's thread pool, with the GIL released. A single
+    multi-frame file or a single Siemens mosaic is read by :func:`read_dicom`, which places
+    the frames or splits the mosaic.
 
     Parameters
     ----------
@@ -106,7 +108,8 @@ def read_dicom_series(path_or_files: Union[PathLike, Sequence[PathLike]], *,
         UIDs, descriptions and file counts), duplicate positions, a missing slice, uneven
         spacing, mixed orientation, size or pixel spacing, or gantry tilt.
     medimg.Unsupported
-        Siemens mosaics, series of several multi-frame files.
+        Series of several multi-frame files or several mosaics (pick one volume with
+        ``acquisition_number``).
 
     .. versionadded:: 0.1
     """
