@@ -401,11 +401,7 @@ def test_siemens_mosaic_equals_dcm2niix(mosaic, reference):
 @pytest.mark.parametrize("plane,reference,right_handed",
                          [("axasc35", "ax_asc_35sl_6.nii", False),
                           ("corasc35", "cor_asc_35sl_16.nii", False),
-                          pytest.param("sagasc35", "sag_asc_35sl_22.nii", True,
-                                       marks=pytest.mark.xfail(strict=True, reason=(
-                                           "read_dicom (18:14 UTC) returns this sagittal "
-                                           "mosaic's slices in reverse z order against its "
-                                           "own affine; reported to the DICOM file reader")))])
+                          ("sagasc35", "sag_asc_35sl_22.nii", True)])
 def test_mosaic_orientations_and_volumes_equal_dcm2niix(plane, reference, right_handed, tmp_path):
     # Two volumes (AcquisitionNumber 1 and 2) per plane; dcm2niix stores them as t = 0, 1.
     folder = SHARED / "dcm_qa" / plane
