@@ -19,6 +19,7 @@
 #include "medimg/io/nifti.hpp"
 #include "medimg/io/npz.hpp"
 #include "medimg/io/raster.hpp"
+#include "medimg/io/read.hpp"
 #include "medimg/metrics/accumulator.hpp"
 #include "medimg/metrics/bootstrap.hpp"
 #include "medimg/metrics/classification.hpp"

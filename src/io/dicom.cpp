@@ -43,6 +43,20 @@ bool pixel_data_starts_at(const fs::path& path, std::size_t offset, const gdcm::
   return std::memcmp(tag, big ? expected_big : expected_little, 4) == 0;
 }
 
+// GDCM's settings are process-wide: set once, before the first read (series readers call
+// read_dicom from several threads). Rescale attributes are read whatever the SOP class (GDCM
+// ignores them for some MR), and GDCM's diagnostics stay off stderr: every failure reaches
+// the caller as an exception.
+void configure_gdcm_once() {
+  static const bool configured = [] {
+    gdcm::ImageHelper::SetForceRescaleInterceptSlope(true);
+    gdcm::Trace::SetWarning(false);
+    gdcm::Trace::SetError(false);
+    return true;
+  }();
+  (void)configured;
+}
+
 // Uncompressed pixel data must fit in the file: GDCM pads a truncated file with zeros.
 void check_native_pixels_fit(const gdcm::File& file, std::size_t pixel_value_offset,
                              const fs::path& path) {
@@ -248,11 +262,7 @@ Image read_dicom(const fs::path& path, const DicomReadOptions& options) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw IoError(path, "no such file");
   if (!fs::is_regular_file(path, ec)) throw IoError(path, "not a regular file");
-  // Read RescaleSlope/Intercept whatever the SOP class (GDCM ignores them for some MR), and
-  // keep GDCM's diagnostics off stderr: every failure reaches the caller as an exception.
-  gdcm::ImageHelper::SetForceRescaleInterceptSlope(true);
-  gdcm::Trace::SetWarning(false);
-  gdcm::Trace::SetError(false);
+  configure_gdcm_once();
   screen_header(path);
   gdcm::ImageReader reader;
   reader.SetFileName(path.c_str());

@@ -10,8 +10,11 @@
 namespace medimg::detail {
 namespace {
 
+// Enhanced (multi-frame) objects keep geometry in shared or per-frame functional groups.
 bool is_enhanced(const gdcm::File& file) {
-  return file.GetDataSet().FindDataElement(gdcm::Tag(0x5200, 0x9229));  // shared groups
+  const gdcm::DataSet& ds = file.GetDataSet();
+  return ds.FindDataElement(gdcm::Tag(0x5200, 0x9229)) ||
+         ds.FindDataElement(gdcm::Tag(0x5200, 0x9230));
 }
 
 Eigen::Matrix3d direction_from(const std::vector<double>& cosines) {

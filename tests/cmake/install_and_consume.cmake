@@ -15,7 +15,7 @@ run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix} --component medim
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples/cpp -B ${WORK_DIR}/build
     -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
-run(${WORK_DIR}/build/quickstart ${SOURCE_DIR}/data/ct_small_slice.png ${WORK_DIR}/quickstart.png)
+run(${WORK_DIR}/build/quickstart ${SOURCE_DIR}/data/ct_small.dcm ${WORK_DIR}/quickstart.png)
 if(NOT EXISTS ${WORK_DIR}/quickstart.png)
   message(FATAL_ERROR "the example ran but wrote no PNG")
 endif()
