@@ -17,7 +17,7 @@ build: deps
 
 demo: build
 	PYTHONPATH=$(BUILD)/python $(PYTHON) examples/python/demo.py --out demo_output
-	$(BUILD)/apps/medimg info demo_output/ct_lung_window.png
+	$(BUILD)/apps/medimg info data/ct_small.dcm
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure --parallel $(JOBS)

@@ -47,5 +47,6 @@ def test_demo_runs(root_dir, tmp_path):
                           "--out", str(tmp_path)], env=env, check=True, capture_output=True,
                          text=True).stdout
     assert "HU range [-896, 1167]" in out
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ct_lung_window.png",
-                                                          "ct_mediastinum_window.png"]
+    assert "identical voxels and world positions: True" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "ct_body_mask.png", "ct_lung_window.png", "ct_mediastinum_window.png", "ct_small.nii.gz"]
