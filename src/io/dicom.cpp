@@ -111,10 +111,6 @@ void screen_header(const fs::path& path) {
     throw Unsupported(path.string() + ": 32-bit big-endian pixels are not supported (GDCM "
                       "swaps them wrongly)");
   }
-  if (file.GetDataSet().FindDataElement(gdcm::Tag(0x0028, 0x3000))) {
-    throw Unsupported(path.string() + ": a Modality LUT Sequence (instead of RescaleSlope/"
-                      "Intercept) is not supported");
-  }
   const bool rt_dose = detail::dicom_string(file, 0x0008, 0x0016).value_or("") ==
                        "1.2.840.10008.5.1.4.1.1.481.2";
   if (rt_dose && !file.GetDataSet().FindDataElement(gdcm::Tag(0x0028, 0x0008))) {
@@ -283,8 +279,12 @@ Image read_dicom(const fs::path& path, const DicomReadOptions& options) {
     const bool invert = options.invert_monochrome1() &&
                         image.GetPhotometricInterpretation() ==
                             gdcm::PhotometricInterpretation::MONOCHROME1;
-    const auto [slope, intercept] = rescale(file);
-    pixels.voxels = detail::apply_modality_lut(pixels, slope, intercept, invert);
+    if (const auto lut = detail::modality_lut_table(file, path)) {
+      pixels.voxels = detail::apply_lut_table(pixels, *lut, invert);
+    } else {
+      const auto [slope, intercept] = rescale(file);
+      pixels.voxels = detail::apply_modality_lut(pixels, slope, intercept, invert);
+    }
     if (invert) meta["InvertedMonochrome1"] = std::int64_t{1};
   }
   Geometry geometry = detail::dicom_geometry(file, pixels.frames > 1, meta);

@@ -2,7 +2,13 @@
 
 #include <ATen/ops/empty.h>
 
+#include <gdcmSequenceOfItems.h>
+
+#include <algorithm>
+#include <cstring>
 #include <type_traits>
+
+#include <gdcmImageHelper.h>
 
 #include "medimg/core/error.hpp"
 
@@ -138,6 +144,70 @@ at::Tensor apply_modality_lut(const DicomPixels& p, double slope, double interce
     real = real.neg_().add_(lo * slope + intercept + hi * slope + intercept);
   }
   return real.to(at::kFloat);
+}
+
+}  // namespace medimg::detail
+
+namespace medimg::detail {
+namespace {
+
+// The 16-bit words of an element in a little-endian data set (US/SS/OW values).
+std::vector<std::uint16_t> words_of(const gdcm::DataSet& item, const gdcm::Tag& tag) {
+  if (!item.FindDataElement(tag)) return {};
+  const gdcm::ByteValue* bytes = item.GetDataElement(tag).GetByteValue();
+  if (bytes == nullptr) return {};
+  std::vector<std::uint16_t> words(bytes->GetLength() / 2);
+  std::memcpy(words.data(), bytes->GetPointer(), words.size() * 2);
+  return words;
+}
+
+}  // namespace
+
+std::optional<LutTable> modality_lut_table(const gdcm::File& file,
+                                           const std::filesystem::path& path) {
+  const gdcm::Tag sequence_tag(0x0028, 0x3000);
+  const gdcm::DataSet& ds = file.GetDataSet();
+  if (!ds.FindDataElement(sequence_tag)) return std::nullopt;
+  if (file.GetHeader().GetDataSetTransferSyntax() == gdcm::TransferSyntax::ExplicitVRBigEndian) {
+    throw Unsupported(path.string() + ": a big-endian Modality LUT Sequence is not supported");
+  }
+  const gdcm::SmartPointer<gdcm::SequenceOfItems> items =
+      ds.GetDataElement(sequence_tag).GetValueAsSQ();
+  MEDIMG_CHECK_FILE(items && items->GetNumberOfItems() >= 1, FormatError, path,
+                    "has an empty Modality LUT Sequence");
+  const gdcm::DataSet& item = items->GetItem(1).GetNestedDataSet();
+  const auto descriptor = words_of(item, gdcm::Tag(0x0028, 0x3002));
+  const auto data = words_of(item, gdcm::Tag(0x0028, 0x3006));
+  MEDIMG_CHECK_FILE(descriptor.size() == 3, FormatError, path,
+                    "Modality LUT descriptor needs 3 values, has ", descriptor.size());
+  const std::size_t entries = descriptor[0] == 0 ? 65536 : descriptor[0];
+  MEDIMG_CHECK_FILE(data.size() >= entries, FormatError, path, "Modality LUT holds ",
+                    data.size(), " entries, its descriptor says ", entries);
+  LutTable table;
+  // The first mapped value is signed when the pixels are (PixelRepresentation 1).
+  const auto representation = ds.FindDataElement(gdcm::Tag(0x0028, 0x0103))
+                                  ? gdcm::ImageHelper::GetPixelFormatValue(file).GetPixelRepresentation()
+                                  : 0;
+  table.first_mapped = representation == 1 ? static_cast<std::int16_t>(descriptor[1])
+                                           : static_cast<std::int64_t>(descriptor[1]);
+  table.values.assign(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(entries));
+  return table;
+}
+
+at::Tensor apply_lut_table(const DicomPixels& pixels, const LutTable& table,
+                           bool invert_monochrome1) {
+  const at::Tensor stored = pixels.voxels.to(at::kLong).contiguous();
+  at::Tensor out = at::empty(stored.sizes(), at::TensorOptions().dtype(at::kFloat));
+  const auto* v = stored.data_ptr<std::int64_t>();
+  auto* o = out.data_ptr<float>();
+  const auto last = static_cast<std::int64_t>(table.values.size()) - 1;
+  const auto [lo, hi] = std::minmax_element(table.values.begin(), table.values.end());
+  const double mirror = *lo + *hi;
+  for (std::int64_t i = 0; i < stored.numel(); ++i) {
+    const double value = table.values[std::clamp<std::int64_t>(v[i] - table.first_mapped, 0, last)];
+    o[i] = static_cast<float>(invert_monochrome1 ? mirror - value : value);
+  }
+  return out;
 }
 
 }  // namespace medimg::detail

@@ -6,7 +6,8 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 import pydicom
-from pydicom.pixel_data_handlers.util import apply_color_lut, convert_color_space
+from pydicom.pixel_data_handlers.util import (apply_color_lut, apply_modality_lut,
+                                              convert_color_space)
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -68,6 +69,9 @@ def expected_pixels(path):
     pixels = ds.pixel_array
     pi = ds.PhotometricInterpretation
     samples = int(getattr(ds, "SamplesPerPixel", 1))
+    if samples == 1 and pi != "PALETTE COLOR" and "ModalityLUTSequence" in ds:
+        lut = apply_modality_lut(stored_values(ds, pixels, signed).astype(np.int64), ds)
+        return lut.astype(np.float32)[..., None]
     if samples == 1 and pi != "PALETTE COLOR":
         slope, intercept = rescale(ds)
         values = stored_values(ds, pixels, signed).astype(np.float64) * slope + intercept

@@ -19,7 +19,7 @@ REFUSED = {
     "SC_ybr_full_422_uncompressed.dcm": medimg.Unsupported,
     "rtdose_expb.dcm": medimg.Unsupported, "rtdose_expb_1frame.dcm": medimg.Unsupported,
     "rtdose_1frame.dcm": medimg.FormatError, "rtdose_rle_1frame.dcm": medimg.FormatError,
-    "mlut_18.dcm": medimg.Unsupported, "parametric_map_float.dcm": medimg.Unsupported,
+    "parametric_map_float.dcm": medimg.Unsupported,
     "JPEG2000-embedded-sequence-delimiter.dcm": medimg.FormatError,
     "liver_rle.dcm": medimg.Unsupported,
 }

@@ -5,8 +5,12 @@
 #include <ATen/core/Tensor.h>
 #include <gdcmImage.h>
 
+#include <gdcmFile.h>
+
 #include <cstdint>
 #include <filesystem>
+#include <optional>
+#include <vector>
 
 namespace medimg::detail {
 
@@ -27,5 +31,21 @@ DicomPixels decode_pixels(const gdcm::Image& image, const std::filesystem::path&
 /// are mirrored within the range the stored bits can represent, so larger means brighter.
 at::Tensor apply_modality_lut(const DicomPixels& pixels, double slope, double intercept,
                               bool invert_monochrome1);
+
+/// A Modality LUT Sequence (PS3.3 C.11.1): stored value v maps to
+/// values[clamp(v - first_mapped, 0, size - 1)].
+struct LutTable {
+  std::int64_t first_mapped = 0;
+  std::vector<double> values;
+};
+
+/// The file's Modality LUT Sequence, if it has one instead of RescaleSlope/Intercept.
+/// @throws FormatError when the sequence is malformed.
+std::optional<LutTable> modality_lut_table(const gdcm::File& file,
+                                           const std::filesystem::path& path);
+
+/// float32 values of the table; with invert_monochrome1, mirrored within the table's range.
+at::Tensor apply_lut_table(const DicomPixels& pixels, const LutTable& table,
+                           bool invert_monochrome1);
 
 }  // namespace medimg::detail
