@@ -21,6 +21,7 @@
 #include "detail/dicom_metadata.hpp"
 #include "detail/dicom_geometry.hpp"
 #include "detail/dicom_pixels.hpp"
+#include "detail/dicom_rle.hpp"
 #include "medimg/core/error.hpp"
 
 namespace medimg {
@@ -84,8 +85,9 @@ void check_native_pixels_fit(const gdcm::File& file, std::size_t pixel_value_off
 
 // Reads the header (not the pixels) to refuse what GDCM mishandles: Debian's GDCM is built
 // with assertions, so some inputs abort the process inside it, and some decode to wrong
-// pixels. Truncated uncompressed files are refused here too.
-void screen_header(const fs::path& path) {
+// pixels. Truncated uncompressed files are refused here too. Returns whether the file is
+// one of the RLE cases medimg decodes itself.
+bool screen_header(const fs::path& path) {
   gdcm::Reader reader;
   reader.SetFileName(path.c_str());
   const gdcm::Tag pixel_data(0x7FE0, 0x0010);
@@ -95,17 +97,12 @@ void screen_header(const fs::path& path) {
   const gdcm::File& file = reader.GetFile();
   const gdcm::TransferSyntax syntax = file.GetHeader().GetDataSetTransferSyntax();
   const auto bits = detail::dicom_numbers(file, 0x0028, 0x0100);
-  const auto samples = detail::dicom_numbers(file, 0x0028, 0x0002);
   const int bits_allocated = bits.empty() ? 0 : static_cast<int>(bits[0]);
-  if (syntax.IsEncapsulated() && bits_allocated % 8 != 0) {
+  // RLE cases GDCM mishandles are decoded by medimg itself (dicom_rle.hpp).
+  if (syntax.IsEncapsulated() && syntax != gdcm::TransferSyntax::RLELossless &&
+      bits_allocated % 8 != 0) {
     throw Unsupported(path.string() + ": compressed " + std::to_string(bits_allocated) +
                       "-bit pixels are not supported (GDCM cannot decode them)");
-  }
-  if (syntax == gdcm::TransferSyntax::RLELossless && !samples.empty() && samples[0] > 1 &&
-      bits_allocated > 8) {
-    throw Unsupported(path.string() + ": RLE colour pixels of " +
-                      std::to_string(bits_allocated) + " bits are not supported (GDCM decodes "
-                      "their byte planes in the wrong order)");
   }
   if (syntax == gdcm::TransferSyntax::ExplicitVRBigEndian && bits_allocated == 32) {
     throw Unsupported(path.string() + ": 32-bit big-endian pixels are not supported (GDCM "
@@ -119,6 +116,7 @@ void screen_header(const fs::path& path) {
   // The reader stopped after the pixel data element's header, where its value starts (the
   // value itself is skipped); with no Rows/Columns the check below asks for nothing.
   check_native_pixels_fit(file, reader.GetStreamCurrentPosition(), path);
+  return detail::needs_own_rle_decoder(file);
 }
 
 // Why GDCM's ImageReader failed: not DICOM at all, or DICOM without pixels.
@@ -259,26 +257,36 @@ Image read_dicom(const fs::path& path, const DicomReadOptions& options) {
   if (!fs::exists(path, ec)) throw IoError(path, "no such file");
   if (!fs::is_regular_file(path, ec)) throw IoError(path, "not a regular file");
   configure_gdcm_once();
-  screen_header(path);
+  const bool own_rle = screen_header(path);
   gdcm::ImageReader reader;
   reader.SetFileName(path.c_str());
-  if (!reader.Read()) explain_failure(path);
-  const gdcm::File& file = reader.GetFile();
-  const gdcm::SmartPointer<gdcm::Image> decoded = normalised_colour(reader.GetImage(), path);
-  const gdcm::Image& image = *decoded;
-  detail::DicomPixels pixels = detail::decode_pixels(image, path);
-  const bool mosaic = is_mosaic(file);
+  gdcm::Reader own_decoder_reader;  // the RLE files medimg decodes itself
+  own_decoder_reader.SetFileName(path.c_str());
+  detail::DicomPixels pixels;
+  bool monochrome1 = false, mosaic = false;
   MosaicLayout layout;
-  if (mosaic) {
-    layout = mosaic_layout(reader.GetImage(), file, path);
-    untile(pixels, layout, path);
+  if (own_rle) {
+    if (!own_decoder_reader.Read()) throw FormatError(path, "not a DICOM file, or truncated");
+    pixels = detail::decode_rle(own_decoder_reader.GetFile(), path);
+    monochrome1 = detail::dicom_string(own_decoder_reader.GetFile(), 0x0028, 0x0004)
+                      .value_or("") == "MONOCHROME1";
+  } else {
+    if (!reader.Read()) explain_failure(path);
+    const gdcm::SmartPointer<gdcm::Image> decoded = normalised_colour(reader.GetImage(), path);
+    pixels = detail::decode_pixels(*decoded, path);
+    monochrome1 = decoded->GetPhotometricInterpretation() ==
+                  gdcm::PhotometricInterpretation::MONOCHROME1;
+    mosaic = is_mosaic(reader.GetFile());
+    if (mosaic) {
+      layout = mosaic_layout(reader.GetImage(), reader.GetFile(), path);
+      untile(pixels, layout, path);
+    }
   }
+  const gdcm::File& file = own_rle ? own_decoder_reader.GetFile() : reader.GetFile();
   Metadata meta = detail::dicom_metadata(file, options.include_patient_tags());
   const bool grey = pixels.samples == 1;
   if (grey && !options.keep_stored_values()) {
-    const bool invert = options.invert_monochrome1() &&
-                        image.GetPhotometricInterpretation() ==
-                            gdcm::PhotometricInterpretation::MONOCHROME1;
+    const bool invert = options.invert_monochrome1() && monochrome1;
     if (const auto lut = detail::modality_lut_table(file, path)) {
       pixels.voxels = detail::apply_lut_table(pixels, *lut, invert);
     } else {

@@ -95,7 +95,13 @@ DicomPixels decode_pixels(const gdcm::Image& image, const std::filesystem::path&
   if (!image.GetBuffer(static_cast<char*>(raw.data_ptr()))) {
     throw FormatError(path, "cannot decode its pixel data (truncated or corrupt)");
   }
-  if (single_bit) {
+  return stored_pixels(std::move(p), raw, single_bit ? at::kBool : dtype, format.GetHighBit());
+}
+
+DicomPixels stored_pixels(DicomPixels p, const at::Tensor& raw, at::ScalarType dtype,
+                          int high_bit) {
+  const std::int64_t count = p.frames * p.rows * p.cols * p.samples;
+  if (dtype == at::kBool) {
     // DICOM packs the first pixel into the lowest bit of the first byte.
     at::Tensor unpacked = at::empty({count}, at::kByte);
     const auto* bytes = raw.data_ptr<std::uint8_t>();
@@ -105,7 +111,6 @@ DicomPixels decode_pixels(const gdcm::Image& image, const std::filesystem::path&
     return p;
   }
   at::Tensor values = raw.view(dtype).view({p.frames, p.rows, p.cols, p.samples});
-  const int high_bit = format.GetHighBit();
   switch (at::elementSize(dtype)) {
     case 1:
       mask_stored_bits(raw.data_ptr<std::uint8_t>(), count, p.bits_stored, high_bit, p.is_signed);

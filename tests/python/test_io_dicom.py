@@ -14,14 +14,11 @@ from dicom_reference import (PYDICOM_TEST_FILES, expected_pixels, medimg_channel
 # Files GDCM cannot decode correctly: medimg refuses them with a clear error instead of
 # returning wrong pixels (see docs/io_dicom.md).
 REFUSED = {
-    "SC_rgb_rle_16bit.dcm": medimg.Unsupported, "SC_rgb_rle_16bit_2frame.dcm": medimg.Unsupported,
-    "SC_rgb_rle_32bit.dcm": medimg.Unsupported, "SC_rgb_rle_32bit_2frame.dcm": medimg.Unsupported,
     "SC_ybr_full_422_uncompressed.dcm": medimg.Unsupported,
     "rtdose_expb.dcm": medimg.Unsupported, "rtdose_expb_1frame.dcm": medimg.Unsupported,
     "rtdose_1frame.dcm": medimg.FormatError, "rtdose_rle_1frame.dcm": medimg.FormatError,
     "parametric_map_float.dcm": medimg.Unsupported,
     "JPEG2000-embedded-sequence-delimiter.dcm": medimg.FormatError,
-    "liver_rle.dcm": medimg.Unsupported,
 }
 
 
@@ -69,6 +66,16 @@ def test_pixels_equal_pydicom(path):
         assert np.abs(got.astype(np.int64) - expected.astype(np.int64)).max() <= 2
     else:
         np.testing.assert_array_equal(got, expected)
+
+
+def test_single_bit_rle_equals_the_uncompressed_copy():
+    # pydicom cannot decode 1-bit RLE; the same segmentation is stored uncompressed beside it.
+    data = shared_data() / "pydicom_data"
+    rle = medimg.io.read_dicom(data / "liver_rle.dcm", keep_stored_values=True)
+    native = medimg.io.read_dicom(data / "liver.dcm", keep_stored_values=True)
+    assert rle.shape == (1, 3, 512, 512) and rle.array.sum() > 0
+    np.testing.assert_array_equal(rle.array, native.array)
+    np.testing.assert_array_equal(native.array, pydicom.dcmread(data / "liver.dcm").pixel_array[None])
 
 
 def test_ct_comes_out_in_hounsfield_units_with_its_geometry():

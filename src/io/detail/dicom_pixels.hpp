@@ -27,6 +27,12 @@ struct DicomPixels {
 ///         says; Unsupported for float16 pixels.
 DicomPixels decode_pixels(const gdcm::Image& image, const std::filesystem::path& path);
 
+/// Finishes raw little-endian pixel bytes (interleaved samples) into DicomPixels: `p` gives
+/// the shape and bits; `dtype` is the container type of one sample (kBool for packed single
+/// bits). Masks and sign-extends BitsStored, widens unsigned 16/32-bit values.
+DicomPixels stored_pixels(DicomPixels p, const at::Tensor& raw, at::ScalarType dtype,
+                          int high_bit);
+
 /// float32 real-world values slope * stored + intercept; with invert_monochrome1 the values
 /// are mirrored within the range the stored bits can represent, so larger means brighter.
 at::Tensor apply_modality_lut(const DicomPixels& pixels, double slope, double intercept,
