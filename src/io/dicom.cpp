@@ -67,8 +67,7 @@ void check_native_pixels_fit(const gdcm::File& file, std::size_t pixel_value_off
     return;
   }
   const auto number = [&](unsigned short g, unsigned short e, double fallback) {
-    const auto values = detail::dicom_numbers(file, g, e);
-    return values.empty() ? fallback : values[0];
+    return detail::dicom_number(file, g, e).value_or(fallback);
   };
   const double bits = number(0x0028, 0x0010, 0) * number(0x0028, 0x0011, 0) *
                       number(0x0028, 0x0008, 1) * number(0x0028, 0x0002, 1) *

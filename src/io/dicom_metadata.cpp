@@ -2,6 +2,7 @@
 
 #include <gdcmStringFilter.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <sstream>
 
@@ -141,6 +142,13 @@ std::vector<double> dicom_numbers(const gdcm::File& file, unsigned short group,
     }
   }
   return numbers;
+}
+
+std::optional<double> dicom_number(const gdcm::File& file, unsigned short group,
+                                   unsigned short element) {
+  const auto numbers = dicom_numbers(file, group, element);
+  if (numbers.empty() || !std::isfinite(numbers[0])) return std::nullopt;
+  return numbers[0];
 }
 
 Metadata dicom_metadata(const gdcm::File& file, bool include_patient) {

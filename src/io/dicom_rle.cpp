@@ -20,8 +20,7 @@ struct Header {
 
 Header read_header(const gdcm::File& file) {
   const auto number = [&](unsigned short e, double fallback) {
-    const auto values = dicom_numbers(file, 0x0028, e);
-    return values.empty() ? fallback : values[0];
+    return dicom_number(file, 0x0028, e).value_or(fallback);
   };
   Header h;
   h.rows = static_cast<std::int64_t>(number(0x0010, 0));

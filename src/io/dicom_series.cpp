@@ -60,15 +60,9 @@ bool looks_like_dicom(const fs::path& path) {
 }
 
 std::optional<std::int64_t> integer(const gdcm::File& file, unsigned short g, unsigned short e) {
-  const auto numbers = detail::dicom_numbers(file, g, e);
-  if (numbers.empty() || !std::isfinite(numbers[0])) return std::nullopt;
-  return static_cast<std::int64_t>(std::llround(numbers[0]));
-}
-
-std::optional<double> real(const gdcm::File& file, unsigned short g, unsigned short e) {
-  const auto numbers = detail::dicom_numbers(file, g, e);
-  if (numbers.empty() || !std::isfinite(numbers[0])) return std::nullopt;
-  return numbers[0];
+  const auto number = detail::dicom_number(file, g, e);
+  if (!number) return std::nullopt;
+  return static_cast<std::int64_t>(std::llround(*number));
 }
 
 // The header of `path`; nullopt when it is not DICOM or holds no image (no Rows/Columns).
@@ -93,10 +87,10 @@ std::optional<SliceHeader> scan_header(const fs::path& path) {
   h.pixel_spacing = detail::dicom_numbers(file, 0x0028, 0x0030);
   h.instance = integer(file, 0x0020, 0x0013);
   h.acquisition = integer(file, 0x0020, 0x0012);
-  h.slope = real(file, 0x0028, 0x1053).value_or(1.0);
-  h.intercept = real(file, 0x0028, 0x1052).value_or(0.0);
-  h.spacing_between_slices = real(file, 0x0018, 0x0088);
-  h.slice_thickness = real(file, 0x0018, 0x0050);
+  h.slope = detail::dicom_number(file, 0x0028, 0x1053).value_or(1.0);
+  h.intercept = detail::dicom_number(file, 0x0028, 0x1052).value_or(0.0);
+  h.spacing_between_slices = detail::dicom_number(file, 0x0018, 0x0088);
+  h.slice_thickness = detail::dicom_number(file, 0x0018, 0x0050);
   const auto image_type = detail::dicom_string(file, 0x0008, 0x0008).value_or("");
   h.mosaic = image_type.find("MOSAIC") != std::string::npos ||
              file.GetDataSet().FindDataElement(gdcm::Tag(0x0019, 0x100A));

@@ -21,6 +21,10 @@ Metadata dicom_metadata(const gdcm::File& file, bool include_patient);
 std::optional<std::string> dicom_string(const gdcm::File& file, unsigned short group,
                                         unsigned short element);
 
+/// The first number of a DS/IS/US... attribute; nullopt when absent or not finite.
+std::optional<double> dicom_number(const gdcm::File& file, unsigned short group,
+                                   unsigned short element);
+
 /// The numbers of a DS/IS/US... attribute split at backslashes; empty when absent.
 std::vector<double> dicom_numbers(const gdcm::File& file, unsigned short group,
                                   unsigned short element);
