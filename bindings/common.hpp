@@ -25,8 +25,13 @@ void bind_io_dicom_series(py::module_& m);
 void bind_io_npz(py::module_& m);
 void bind_io_nifti(py::module_& m);
 void bind_metrics(py::module_& m);
+void bind_augment(py::module_& m);
+void bind_preprocess_filter(py::module_& m);
+void bind_metrics_surfel(py::module_& m);
 void bind_metrics_detection(py::module_& m);
 void bind_metrics_classification(py::module_& m);
+void bind_preprocess_spatial(py::module_& m);
+void bind_preprocess_intensity(py::module_& m);
 
 /// A tensor sharing memory with `data`: a torch.Tensor as is, anything numpy accepts through
 /// torch.from_numpy. uint16/uint32 arrays (no LibTorch dtype) are widened to int32/int64

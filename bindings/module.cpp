@@ -12,6 +12,11 @@ PYBIND11_MODULE(_medimg, m) {
   medimg::python::bind_io_npz(m);
   medimg::python::bind_io_nifti(m);
   medimg::python::bind_metrics(m);
+  medimg::python::bind_metrics_surfel(m);
   medimg::python::bind_metrics_detection(m);
   medimg::python::bind_metrics_classification(m);
+  medimg::python::bind_preprocess_spatial(m);
+  medimg::python::bind_preprocess_intensity(m);
+  medimg::python::bind_preprocess_filter(m);
+  medimg::python::bind_augment(m);
 }

@@ -28,7 +28,7 @@ from ._medimg import (
 )
 from ._convert import as_image, like
 from ._statistics import channel_stats
-from . import io, metrics
+from . import augment, io, metrics, preprocess
 
 __all__ = [
     "ArgumentError",
@@ -44,11 +44,13 @@ __all__ = [
     "Unsupported",
     "__version__",
     "as_image",
+    "augment",
     "channel_stats",
     "default_num_threads",
     "get_num_threads",
     "io",
     "metrics",
+    "preprocess",
     "like",
     "set_num_threads",
 ]

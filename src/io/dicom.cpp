@@ -11,38 +11,21 @@
 #include <gdcmSplitMosaicFilter.h>
 #include <gdcmTrace.h>
 
-#include <utility>
-
-#include <cmath>
-#include <cstring>
-#include <fstream>
 #include <system_error>
+#include <utility>
 
 #include "detail/dicom_metadata.hpp"
 #include "detail/dicom_geometry.hpp"
+#include "detail/dicom_native.hpp"
 #include "detail/dicom_pixels.hpp"
 #include "detail/dicom_rle.hpp"
+#include "detail/dicom_screen.hpp"
 #include "medimg/core/error.hpp"
 
 namespace medimg {
 namespace {
 
 namespace fs = std::filesystem;
-
-// True when the 4 bytes just before the value at `offset` are the tag (7FE0,0010), in the
-// file's byte order: then `offset` is where the pixel data starts.
-bool pixel_data_starts_at(const fs::path& path, std::size_t offset, const gdcm::TransferSyntax& syntax) {
-  const std::size_t header = syntax.IsImplicit() ? 8 : 12;
-  if (offset < header || offset == static_cast<std::size_t>(-1)) return false;
-  std::ifstream in(path, std::ios::binary);
-  in.seekg(static_cast<std::streamoff>(offset - header));
-  unsigned char tag[4] = {};
-  if (!in.read(reinterpret_cast<char*>(tag), 4)) return false;
-  const bool big = syntax == gdcm::TransferSyntax::ExplicitVRBigEndian;
-  const unsigned char expected_little[4] = {0xE0, 0x7F, 0x10, 0x00};
-  const unsigned char expected_big[4] = {0x7F, 0xE0, 0x00, 0x10};
-  return std::memcmp(tag, big ? expected_big : expected_little, 4) == 0;
-}
 
 // GDCM's settings are process-wide: set once, before the first read (series readers call
 // read_dicom from several threads). Rescale attributes are read whatever the SOP class (GDCM
@@ -58,76 +41,12 @@ void configure_gdcm_once() {
   (void)configured;
 }
 
-// Uncompressed pixel data must fit in the file: GDCM pads a truncated file with zeros.
-void check_native_pixels_fit(const gdcm::File& file, std::size_t pixel_value_offset,
-                             const fs::path& path) {
-  const gdcm::TransferSyntax syntax = file.GetHeader().GetDataSetTransferSyntax();
-  if (syntax.IsEncapsulated() || syntax == gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian ||
-      !pixel_data_starts_at(path, pixel_value_offset, syntax)) {
-    return;
-  }
-  const auto number = [&](unsigned short g, unsigned short e, double fallback) {
-    return detail::dicom_number(file, g, e).value_or(fallback);
-  };
-  const double bits = number(0x0028, 0x0010, 0) * number(0x0028, 0x0011, 0) *
-                      number(0x0028, 0x0008, 1) * number(0x0028, 0x0002, 1) *
-                      number(0x0028, 0x0100, 0);
-  // YBR_FULL_422 stores two luminance and two chrominance samples per two pixels.
-  const bool subsampled = detail::dicom_string(file, 0x0028, 0x0004).value_or("") == "YBR_FULL_422";
-  const double bytes = std::ceil(bits / 8.0) * (subsampled ? 2.0 / 3.0 : 1.0);
-  std::error_code ec;
-  const auto size = static_cast<double>(fs::file_size(path, ec));
-  MEDIMG_CHECK_FILE(ec || static_cast<double>(pixel_value_offset) + bytes <= size, FormatError,
-                    path, "is truncated: its header needs ", bytes,
-                    " bytes of pixel data, the file ends before them");
-}
-
-// Reads the header (not the pixels) to refuse what GDCM mishandles: Debian's GDCM is built
-// with assertions, so some inputs abort the process inside it, and some decode to wrong
-// pixels. Truncated uncompressed files are refused here too. Returns whether the file is
-// one of the RLE cases medimg decodes itself.
-bool screen_header(const fs::path& path) {
-  gdcm::Reader reader;
-  reader.SetFileName(path.c_str());
-  const gdcm::Tag pixel_data(0x7FE0, 0x0010);
-  if (!reader.ReadUpToTag(pixel_data, {pixel_data})) {
-    throw FormatError(path, "not a DICOM file, or truncated");
-  }
-  const gdcm::File& file = reader.GetFile();
-  const gdcm::TransferSyntax syntax = file.GetHeader().GetDataSetTransferSyntax();
-  const auto bits = detail::dicom_numbers(file, 0x0028, 0x0100);
-  const int bits_allocated = bits.empty() ? 0 : static_cast<int>(bits[0]);
-  // RLE cases GDCM mishandles are decoded by medimg itself (dicom_rle.hpp).
-  if (syntax.IsEncapsulated() && syntax != gdcm::TransferSyntax::RLELossless &&
-      bits_allocated % 8 != 0) {
-    throw Unsupported(path.string() + ": compressed " + std::to_string(bits_allocated) +
-                      "-bit pixels are not supported (GDCM cannot decode them)");
-  }
-  if (syntax == gdcm::TransferSyntax::ExplicitVRBigEndian && bits_allocated == 32) {
-    throw Unsupported(path.string() + ": 32-bit big-endian pixels are not supported (GDCM "
-                      "swaps them wrongly)");
-  }
-  const bool rt_dose = detail::dicom_string(file, 0x0008, 0x0016).value_or("") ==
-                       "1.2.840.10008.5.1.4.1.1.481.2";
-  if (rt_dose && !file.GetDataSet().FindDataElement(gdcm::Tag(0x0028, 0x0008))) {
-    throw FormatError(path, "RT Dose without NumberOfFrames");
-  }
-  // The reader stopped after the pixel data element's header, where its value starts (the
-  // value itself is skipped); with no Rows/Columns the check below asks for nothing.
-  check_native_pixels_fit(file, reader.GetStreamCurrentPosition(), path);
-  return detail::needs_own_rle_decoder(file);
-}
-
 // Why GDCM's ImageReader failed: not DICOM at all, or DICOM without pixels.
 [[noreturn]] void explain_failure(const fs::path& path) {
   gdcm::Reader reader;
   reader.SetFileName(path.c_str());
   if (!reader.Read()) throw FormatError(path, "not a DICOM file, or truncated");
   const gdcm::File& file = reader.GetFile();
-  if (file.GetDataSet().FindDataElement(gdcm::Tag(0x7FE0, 0x0008)) ||
-      file.GetDataSet().FindDataElement(gdcm::Tag(0x7FE0, 0x0009))) {
-    throw Unsupported(path.string() + ": Float/Double Float Pixel Data is not supported");
-  }
   if (!file.GetDataSet().FindDataElement(gdcm::Tag(0x7FE0, 0x0010))) {
     const auto sop = detail::dicom_string(file, 0x0008, 0x0016);
     throw FormatError(path, "DICOM file without pixel data (SOP class " +
@@ -181,8 +100,6 @@ gdcm::SmartPointer<gdcm::Image> normalised_colour(const gdcm::Image& image,
   return current;
 }
 
-// RescaleSlope/Intercept from the file's own attributes; an enhanced object keeps them in
-// its functional groups, which GDCM reads. Absent: the identity.
 // A Siemens mosaic: the slices of one volume tiled into a single frame, with their count in
 // the CSA header.
 bool is_mosaic(const gdcm::File& file) {
@@ -236,6 +153,8 @@ void untile(detail::DicomPixels& pixels, const MosaicLayout& layout, const fs::p
   pixels.cols = layout.tile_cols;
 }
 
+// RescaleSlope/Intercept from the file's own attributes; an enhanced object keeps them in
+// its functional groups, which GDCM reads. Absent: the identity.
 std::pair<double, double> rescale(const gdcm::File& file) {
   const auto intercept = detail::dicom_numbers(file, 0x0028, 0x1052);
   const auto slope = detail::dicom_numbers(file, 0x0028, 0x1053);
@@ -256,19 +175,21 @@ Image read_dicom(const fs::path& path, const DicomReadOptions& options) {
   if (!fs::exists(path, ec)) throw IoError(path, "no such file");
   if (!fs::is_regular_file(path, ec)) throw IoError(path, "not a regular file");
   configure_gdcm_once();
-  const bool own_rle = screen_header(path);
+  const detail::PixelDecoder decoder = detail::screen_dicom_header(path);
+  const bool own_decoder = decoder != detail::PixelDecoder::gdcm;
   gdcm::ImageReader reader;
   reader.SetFileName(path.c_str());
-  gdcm::Reader own_decoder_reader;  // the RLE files medimg decodes itself
+  gdcm::Reader own_decoder_reader;  // the files medimg decodes itself: no GDCM image
   own_decoder_reader.SetFileName(path.c_str());
   detail::DicomPixels pixels;
   bool monochrome1 = false, mosaic = false;
   MosaicLayout layout;
-  if (own_rle) {
+  if (own_decoder) {
     if (!own_decoder_reader.Read()) throw FormatError(path, "not a DICOM file, or truncated");
-    pixels = detail::decode_rle(own_decoder_reader.GetFile(), path);
-    monochrome1 = detail::dicom_string(own_decoder_reader.GetFile(), 0x0028, 0x0004)
-                      .value_or("") == "MONOCHROME1";
+    const gdcm::File& own_file = own_decoder_reader.GetFile();
+    pixels = decoder == detail::PixelDecoder::own_rle ? detail::decode_rle(own_file, path)
+                                              : detail::decode_native(own_file, path);
+    monochrome1 = detail::dicom_string(own_file, 0x0028, 0x0004).value_or("") == "MONOCHROME1";
   } else {
     if (!reader.Read()) explain_failure(path);
     const gdcm::SmartPointer<gdcm::Image> decoded = normalised_colour(reader.GetImage(), path);
@@ -281,10 +202,12 @@ Image read_dicom(const fs::path& path, const DicomReadOptions& options) {
       untile(pixels, layout, path);
     }
   }
-  const gdcm::File& file = own_rle ? own_decoder_reader.GetFile() : reader.GetFile();
+  const gdcm::File& file = own_decoder ? own_decoder_reader.GetFile() : reader.GetFile();
   Metadata meta = detail::dicom_metadata(file, options.include_patient_tags());
   const bool grey = pixels.samples == 1;
-  if (grey && !options.keep_stored_values()) {
+  // Float and Double Float Pixel Data hold real-world values already (parametric maps).
+  const bool real_valued = at::isFloatingType(pixels.voxels.scalar_type());
+  if (grey && !real_valued && !options.keep_stored_values()) {
     const bool invert = options.invert_monochrome1() && monochrome1;
     if (const auto lut = detail::modality_lut_table(file, path)) {
       pixels.voxels = detail::apply_lut_table(pixels, *lut, invert);

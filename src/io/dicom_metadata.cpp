@@ -54,6 +54,7 @@ constexpr Attribute kAttributes[] = {
     {"RescaleIntercept", 0x0028, 0x1052, Kind::Real},
     {"RescaleSlope", 0x0028, 0x1053, Kind::Real},
     {"RescaleType", 0x0028, 0x1054, Kind::Text},
+    {"DoseGridScaling", 0x3004, 0x000E, Kind::Real},  // RT Dose: Gy per stored unit
 };
 
 // Copied only when asked: they identify the patient.

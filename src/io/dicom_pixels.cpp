@@ -10,14 +10,11 @@
 
 #include <gdcmImageHelper.h>
 
+#include "detail/dicom_metadata.hpp"
 #include "medimg/core/error.hpp"
 
 namespace medimg::detail {
 namespace {
-
-// Values beyond this are refused before allocating: no real image is that large, a
-// corrupted header can claim anything.
-constexpr std::int64_t kMaxBytes = std::int64_t{16} << 30;
 
 // Keeps bits [high_bit - bits_stored + 1, high_bit] of each value, sign-extended for signed
 // data, as the DICOM standard defines the stored value.
@@ -63,6 +60,33 @@ at::ScalarType raw_dtype(gdcm::PixelFormat::ScalarType type, const std::filesyst
 
 }  // namespace
 
+PixelHeader pixel_header(const gdcm::File& file) {
+  const auto number = [&](unsigned short element, double fallback) {
+    return dicom_number(file, 0x0028, element).value_or(fallback);
+  };
+  PixelHeader h;
+  h.rows = static_cast<std::int64_t>(number(0x0010, 0));
+  h.cols = static_cast<std::int64_t>(number(0x0011, 0));
+  h.frames = static_cast<std::int64_t>(number(0x0008, 1));
+  h.samples = static_cast<std::int64_t>(number(0x0002, 1));
+  h.bits_allocated = static_cast<int>(number(0x0100, 0));
+  h.bits_stored = static_cast<int>(number(0x0101, h.bits_allocated));
+  h.high_bit = static_cast<int>(number(0x0102, h.bits_stored - 1));
+  h.is_signed = number(0x0103, 0) == 1;
+  h.planar_configuration = static_cast<int>(number(0x0006, 0));
+  h.photometric = dicom_string(file, 0x0028, 0x0004).value_or("");
+  return h;
+}
+
+at::ScalarType integer_container(int bits_allocated, bool is_signed) {
+  switch (bits_allocated) {
+    case 1: return at::kBool;
+    case 8: return is_signed ? at::kChar : at::kByte;
+    case 16: return at::kShort;
+    default: return at::kInt;
+  }
+}
+
 DicomPixels decode_pixels(const gdcm::Image& image, const std::filesystem::path& path) {
   const gdcm::PixelFormat format = image.GetPixelFormat();
   DicomPixels p;
@@ -79,7 +103,7 @@ DicomPixels decode_pixels(const gdcm::Image& image, const std::filesystem::path&
   const std::int64_t count = p.frames * p.rows * p.cols * p.samples;
   const bool single_bit = type == gdcm::PixelFormat::SINGLEBIT;
   const std::int64_t expected = single_bit ? (count + 7) / 8 : count * at::elementSize(dtype);
-  MEDIMG_CHECK_FILE(expected <= kMaxBytes, FormatError, path, "claims ", expected,
+  MEDIMG_CHECK_FILE(expected <= kMaxPixelBytes, FormatError, path, "claims ", expected,
                " bytes of pixels, more than medimg accepts");
   MEDIMG_CHECK_FILE(static_cast<std::int64_t>(image.GetBufferLength()) == expected, FormatError, path,
                "pixel buffer of ", image.GetBufferLength(), " bytes, expected ", expected);

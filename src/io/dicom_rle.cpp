@@ -6,33 +6,10 @@
 #include <cstring>
 #include <vector>
 
-#include "detail/dicom_metadata.hpp"
 #include "medimg/core/error.hpp"
 
 namespace medimg::detail {
 namespace {
-
-struct Header {
-  std::int64_t rows = 0, cols = 0, frames = 1, samples = 1;
-  int bits_allocated = 0, bits_stored = 0, high_bit = 0;
-  bool is_signed = false;
-};
-
-Header read_header(const gdcm::File& file) {
-  const auto number = [&](unsigned short e, double fallback) {
-    return dicom_number(file, 0x0028, e).value_or(fallback);
-  };
-  Header h;
-  h.rows = static_cast<std::int64_t>(number(0x0010, 0));
-  h.cols = static_cast<std::int64_t>(number(0x0011, 0));
-  h.frames = static_cast<std::int64_t>(number(0x0008, 1));
-  h.samples = static_cast<std::int64_t>(number(0x0002, 1));
-  h.bits_allocated = static_cast<int>(number(0x0100, 0));
-  h.bits_stored = static_cast<int>(number(0x0101, h.bits_allocated));
-  h.high_bit = static_cast<int>(number(0x0102, h.bits_stored - 1));
-  h.is_signed = number(0x0103, 0) == 1;
-  return h;
-}
 
 // One PackBits segment into exactly out.size() bytes: a control byte n >= 0 copies n + 1
 // literal bytes, -127..-1 repeats the next byte 1 - n times, -128 does nothing.
@@ -71,12 +48,12 @@ bool needs_own_rle_decoder(const gdcm::File& file) {
   if (file.GetHeader().GetDataSetTransferSyntax() != gdcm::TransferSyntax::RLELossless) {
     return false;
   }
-  const Header h = read_header(file);
+  const PixelHeader h = pixel_header(file);
   return h.bits_allocated % 8 != 0 || (h.samples > 1 && h.bits_allocated > 8);
 }
 
 DicomPixels decode_rle(const gdcm::File& file, const std::filesystem::path& path) {
-  const Header h = read_header(file);
+  const PixelHeader h = pixel_header(file);
   MEDIMG_CHECK_FILE(h.rows > 0 && h.cols > 0 && h.frames > 0 && h.samples > 0 &&
                         (h.bits_allocated == 1 || h.bits_allocated == 8 ||
                          h.bits_allocated == 16 || h.bits_allocated == 32),
@@ -137,11 +114,8 @@ DicomPixels decode_rle(const gdcm::File& file, const std::filesystem::path& path
   result.samples = h.samples;
   result.bits_stored = h.bits_stored;
   result.is_signed = h.is_signed;
-  const at::ScalarType container = single_bit        ? at::kBool
-                                   : bytes_per_sample == 1 ? (h.is_signed ? at::kChar : at::kByte)
-                                   : bytes_per_sample == 2 ? at::kShort
-                                                           : at::kInt;
-  return stored_pixels(std::move(result), raw, container, h.high_bit);
+  return stored_pixels(std::move(result), raw, integer_container(h.bits_allocated, h.is_signed),
+                       h.high_bit);
 }
 
 }  // namespace medimg::detail

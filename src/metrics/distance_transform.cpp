@@ -44,7 +44,8 @@ void squared_edt_line(double* f, std::int64_t n, double step, std::vector<std::i
   for (std::int64_t q = 0; q < n; ++q) {
     const double xq = static_cast<double>(q) * step;
     while (bounds[k + 1] < xq) ++k;
-    const double d = xq - static_cast<double>(apex[k]) * step;
+    // (q - p) * step, not a difference of positions: scipy's rounding, exact along one axis.
+    const double d = static_cast<double>(q - apex[k]) * step;
     out[q] = d * d + f[apex[k]];
   }
   std::copy(out.begin(), out.begin() + n, f);
@@ -53,7 +54,8 @@ void squared_edt_line(double* f, std::int64_t n, double step, std::vector<std::i
 }  // namespace
 
 void squared_edt_(const ImageView<double, 3>& f, const std::array<double, 3>& spacing) {
-  for (int axis = 2; axis >= 0; --axis) {
+  // Axes in order, so that the squared terms add up in scipy's order, (d0^2 + d1^2) + d2^2.
+  for (int axis = 0; axis < 3; ++axis) {
     const std::int64_t n = f.size(axis);
     if (n == 1 && axis == 0) continue;  // a 2D image seen as one slice
     const std::int64_t stride = f.stride(axis);

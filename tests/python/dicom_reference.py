@@ -23,8 +23,10 @@ def shared_data() -> Path:
 def stored_values(ds, pixels, signed):
     """BitsStored < BitsAllocated: keep the stored bits and sign-extend signed data (PS3.5
     8.1.1); pydicom leaves some decoders' values unmasked."""
+    if pixels.dtype.kind not in "iu":  # Float Pixel Data: real values, no BitsStored
+        return pixels
     bits, allocated = int(ds.BitsStored), int(ds.BitsAllocated)
-    if bits >= allocated or pixels.dtype.kind not in "iu":
+    if bits >= allocated:
         return pixels
     low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
     if pixels.min() >= low and pixels.max() <= high:

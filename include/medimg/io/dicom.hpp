@@ -30,13 +30,16 @@ struct DicomReadOptions {
 ///
 /// Grey images come out as float32 after the Modality LUT (RescaleSlope/Intercept, so CT is
 /// in Hounsfield units) unless keep_stored_values; colour images keep their stored dtype.
+/// Float / Double Float Pixel Data (parametric maps) come out as float32 / float64 values as
+/// stored, without rescale.
 /// BitsStored < BitsAllocated is masked and sign-extended. 16-bit unsigned values become
 /// int32 and 32-bit unsigned int64 when stored values are kept (LibTorch has no uint16).
 ///
 /// Geometry: origin = ImagePositionPatient, direction columns = the row and column cosines
 /// of ImageOrientationPatient and their cross product, spacing = PixelSpacing (falling back
 /// to ImagerPixelSpacing, then to 1 mm with meta "SpacingWarning"); the spacing between
-/// frames of a multi-frame file comes from its per-frame positions or SpacingBetweenSlices.
+/// frames of a multi-frame file comes from its per-frame positions or SpacingBetweenSlices
+/// (an RT Dose: its GridFrameOffsetVector).
 ///
 /// @throws IoError when the path is missing or not a file; FormatError when it is not
 ///         DICOM, has no pixel data (a structured report), or is truncated; Unsupported

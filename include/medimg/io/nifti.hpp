@@ -45,7 +45,10 @@ struct MEDIMG_API NiftiWriteOptions {
 };
 
 /// Writes `image` as `.nii` or `.nii.gz` (gzip chosen by the name), atomically
-/// (core/atomic_file.hpp). Voxels keep their dtype (bool becomes uint8); the file holds X as
+/// (core/atomic_file.hpp), or as a `.hdr`/`.img` pair when the name ends in either (both
+/// gzipped for `.hdr.gz`/`.img.gz`): magic "ni1"/"ni2", the header alone in the .hdr and the
+/// voxels from byte 0 of the .img, as nibabel's Nifti1Pair writes them; each file is written
+/// atomically, the .img first. Voxels keep their dtype (bool becomes uint8); the file holds X as
 /// i, Y as j, Z as k and the channels as t (dim[0] = 4 when C > 1). A 2D image is written
 /// with dim[0] = 2 (3D (C, 1, Y, X) when read back).
 ///
@@ -56,7 +59,8 @@ struct MEDIMG_API NiftiWriteOptions {
 /// meta "descrip", "intent_*", "time_units", "repetition_time" and "toffset" are written.
 /// `.nii.gz` voxels are compressed on every core as independent 4 MiB gzip members, which
 /// together form one valid gzip file (RFC 1952) that zlib, nifticlib and nibabel read.
-/// @throws ArgumentError for another extension, or an option out of range; Unsupported for
+/// @throws ArgumentError for another extension (ANALYZE 7.5 is not written), or an option
+///         out of range; Unsupported for
 ///         float16, complex or a dimension over 32767 with version 1; IoError when the
 ///         file cannot be written (nothing is left behind).
 MEDIMG_API void write_nifti(const std::filesystem::path& path, const Image& image,

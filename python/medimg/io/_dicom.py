@@ -18,6 +18,9 @@ def read_dicom(path: PathLike, *, keep_stored_values: bool = False,
 
     A single-frame file gives a 2D image ``(C, Y, X)``, a multi-frame file a 3D image
     ``(C, Z, Y, X)`` with one slice per frame; colour (RGB, YBR, palette) gives C = 3 as RGB.
+    Float / Double Float Pixel Data (parametric maps) give float32 / float64 values as
+    stored. Uncompressed data GDCM mishandles (32-bit big endian, YBR_FULL_422, RT Dose
+    without NumberOfFrames) is decoded by medimg itself; see docs/io_dicom.md.
 
     Parameters
     ----------
@@ -46,6 +49,8 @@ def read_dicom(path: PathLike, *, keep_stored_values: bool = False,
         Missing path or not a file.
     medimg.FormatError
         Not DICOM, no pixel data (e.g. a structured report), truncated or undecodable.
+    medimg.Unsupported
+        Pixel encodings neither GDCM nor medimg decode (see docs/io_dicom.md).
     """
     return _read_dicom(os.fspath(path), keep_stored_values=keep_stored_values,
                        invert_monochrome1=invert_monochrome1,

@@ -61,12 +61,15 @@ def read_nifti(path: PathLike) -> Image:
 
 def write_nifti(path: PathLike, image: ImageLike, *, version: Optional[int] = None,
                 compression_level: int = 1) -> None:
-    """Write an image as ``.nii`` or ``.nii.gz``, atomically.
+    """Write an image as ``.nii``, ``.nii.gz`` or a ``.hdr``/``.img`` pair, atomically.
 
     Parameters
     ----------
     path : str or os.PathLike
-        Ends with ``.nii`` or ``.nii.gz`` (gzip is chosen by the name).
+        Ends with ``.nii`` or ``.nii.gz`` (gzip is chosen by the name), or names either file
+        of a pair: ``.hdr``/``.img`` (both written; ``.hdr.gz``/``.img.gz`` gzip both), a
+        NIfTI pair as nibabel's ``Nifti1Pair`` writes it (magic ``ni1``, voxels from byte 0
+        of the ``.img``).
     image : Image, torch.Tensor or numpy.ndarray
         ``(C, Z, Y, X)`` or ``(C, Y, X)`` voxels: bool (written as uint8), uint8, int8,
         int16, int32, int64, float32 or float64. Tensors and arrays get unit spacing.
@@ -83,7 +86,8 @@ def write_nifti(path: PathLike, image: ImageLike, *, version: Optional[int] = No
     medimg.Unsupported
         float16 or complex voxels, or ``version=1`` for an axis over 32767.
     medimg.IoError
-        The file cannot be written; nothing is left behind.
+        The file cannot be written; nothing is left behind (for a pair, the ``.img`` is
+        replaced before the ``.hdr``).
 
     Notes
     -----

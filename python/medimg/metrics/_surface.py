@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import Any, Optional, Sequence
 
 import numpy as np
 import torch
 
 from .._convert import as_tensor, like
-from .._medimg import (Image, SurfaceDistances, _assd, _directed_hausdorff,
-                       _distance_transform_edt, _hausdorff, _masd, _surface_dice,
-                       _surface_distances)
+from .._medimg import (ArgumentError, Image, SurfaceDistances, SurfelDistances, _assd,
+                       _directed_hausdorff, _distance_transform_edt, _hausdorff, _masd,
+                       _surface_dice, _surface_distances, _surfel_assd, _surfel_hausdorff,
+                       _surfel_masd, _surfel_surface_dice)
 from ._masks import resolve_spacing, spatial_mask
+from ._surfel import surfel_distances
 
 __all__ = ["surface_distances", "hausdorff", "assd", "masd", "surface_dice",
            "distance_transform_edt", "directed_hausdorff", "hausdorff_distance"]
@@ -42,43 +45,76 @@ def surface_distances(pred: Any, ref: Any, *, spacing: Optional[Sequence[float]]
     return _surface_distances(p, r, resolve_spacing(spacing, p_spacing, r_spacing))
 
 
-def _distances(pred: Any, ref: Any, spacing) -> SurfaceDistances:
-    if isinstance(pred, SurfaceDistances):
+def _distances(pred: Any, ref: Any, spacing, method: Optional[str]):
+    """Given distances as they are, else those of `method` (default "voxel") for the masks."""
+    if method not in (None, "voxel", "surfel"):
+        raise ArgumentError(f"method must be 'voxel' or 'surfel', got {method!r}")
+    if isinstance(pred, (SurfaceDistances, SurfelDistances)):
+        if ref is not None:
+            raise ArgumentError(f"given a {type(pred).__name__}, ref must be omitted")
+        kind = "surfel" if isinstance(pred, SurfelDistances) else "voxel"
+        if method not in (None, kind):
+            raise ArgumentError(f"method={method!r} contradicts the {type(pred).__name__} given")
         return pred
+    if method == "surfel":
+        return surfel_distances(pred, ref, spacing=spacing)
     return surface_distances(pred, ref, spacing=spacing)
 
 
+def _reduce(voxel_fn, surfel_fn, d, *args):
+    return (surfel_fn if isinstance(d, SurfelDistances) else voxel_fn)(d, *args)
+
+
 def hausdorff(pred: Any, ref: Any = None, *, spacing: Optional[Sequence[float]] = None,
-              percentile: Optional[float] = None) -> float:
+              percentile: Optional[float] = None, method: Optional[str] = None) -> float:
     """Symmetric Hausdorff distance in mm; ``percentile=95`` gives HD95.
 
-    Without ``percentile`` the maximum over both directed distance sets; with it, that
-    percentile of the two sets pooled (numpy's linear rule), as MedPy's ``hd95``. NaN when
-    both masks are empty, inf when only one is. ``pred`` may instead be a
-    SurfaceDistances (then ``ref`` is omitted).
+    Without ``percentile`` the maximum over both directed distance sets. With it and
+    ``method="voxel"`` (the default), that percentile of the two sets pooled (numpy's linear
+    rule), as MedPy's ``hd95``; with ``method="surfel"``, DeepMind's
+    ``compute_robust_hausdorff``: per direction, the smallest distance below which lies
+    ``percentile`` % of the surface area, then the larger of the two. NaN when both masks
+    are empty, inf when only one is. ``pred`` may instead be a SurfaceDistances or
+    SurfelDistances (then ``ref`` is omitted).
     """
-    return _hausdorff(_distances(pred, ref, spacing), percentile)
+    d = _distances(pred, ref, spacing, method)
+    return _reduce(_hausdorff, _surfel_hausdorff, d, percentile)
 
 
-def assd(pred: Any, ref: Any = None, *, spacing: Optional[Sequence[float]] = None) -> float:
+def assd(pred: Any, ref: Any = None, *, spacing: Optional[Sequence[float]] = None,
+         method: Optional[str] = None) -> float:
     """Average symmetric surface distance (mm), MedPy's ``assd``:
-    (mean(pred_to_ref) + mean(ref_to_pred)) / 2. NaN when both masks are empty, inf when
-    only one is."""
-    return _assd(_distances(pred, ref, spacing))
+    (mean(pred_to_ref) + mean(ref_to_pred)) / 2, with area-weighted means for
+    ``method="surfel"`` (the mean of DeepMind's two average surface distances). NaN when
+    both masks are empty, inf when only one is."""
+    return _reduce(_assd, _surfel_assd, _distances(pred, ref, spacing, method))
 
 
-def masd(pred: Any, ref: Any = None, *, spacing: Optional[Sequence[float]] = None) -> float:
+def masd(pred: Any, ref: Any = None, *, spacing: Optional[Sequence[float]] = None,
+         method: Optional[str] = None) -> float:
     """Mean surface distance over both directed sets pooled (mm), MONAI's symmetric
-    average surface distance: sum of all distances / (|S_pred| + |S_ref|)."""
-    return _masd(_distances(pred, ref, spacing))
+    average surface distance: sum of all distances / (|S_pred| + |S_ref|); each distance
+    weighted by its surfel's area for ``method="surfel"``."""
+    return _reduce(_masd, _surfel_masd, _distances(pred, ref, spacing, method))
 
 
 def surface_dice(pred: Any, ref: Any = None, tolerance_mm: float = 1.0, *,
-                 spacing: Optional[Sequence[float]] = None) -> float:
-    """Normalised surface Dice (NSD) at ``tolerance_mm``, on border voxels as MONAI's
-    ``compute_surface_dice``: the fraction of both surfaces within the tolerance of the
-    other. NaN when both masks are empty, 0 when only one is."""
-    return _surface_dice(_distances(pred, ref, spacing), tolerance_mm)
+                 spacing: Optional[Sequence[float]] = None, method: Optional[str] = None
+                 ) -> float:
+    """Normalised surface Dice (NSD) at ``tolerance_mm``: the fraction of both surfaces
+    within the tolerance of the other.
+
+    ``method="voxel"`` (the default) counts border voxels, as MONAI's
+    ``compute_surface_dice``; ``method="surfel"`` weights surface elements by their area,
+    as DeepMind's ``compute_surface_dice_at_tolerance`` (see ``surfel_distances``). NaN
+    when both masks are empty, 0 when only one is. ``pred`` may instead be a
+    SurfaceDistances or SurfelDistances, followed by the tolerance:
+    ``surface_dice(d, 2.0)`` as DeepMind's ``compute_surface_dice_at_tolerance(d, 2.0)``.
+    """
+    if isinstance(pred, (SurfaceDistances, SurfelDistances)) and isinstance(ref, Real):
+        ref, tolerance_mm = None, float(ref)
+    d = _distances(pred, ref, spacing, method)
+    return _reduce(_surface_dice, _surfel_surface_dice, d, tolerance_mm)
 
 
 def distance_transform_edt(mask: Any, spacing: Optional[Sequence[float]] = None) -> Any:

@@ -10,9 +10,32 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace medimg::detail {
+
+/// Larger pixel data is refused before allocating: no real image is that large, a corrupted
+/// header can claim anything.
+inline constexpr std::int64_t kMaxPixelBytes = std::int64_t{16} << 30;
+
+/// The Image Pixel module as the header states it, read without GDCM's ImageHelper (which
+/// asserts on some files, e.g. RT Dose without NumberOfFrames). Absent attributes take their
+/// defaults: 1 frame, 1 sample, BitsStored = BitsAllocated, HighBit = BitsStored - 1.
+struct PixelHeader {
+  std::int64_t rows = 0, cols = 0, frames = 1, samples = 1;
+  int bits_allocated = 0, bits_stored = 0, high_bit = 0;
+  bool is_signed = false;
+  int planar_configuration = 0;  // 1: each frame stores its colour planes one after another
+  std::string photometric;       // PhotometricInterpretation
+};
+
+PixelHeader pixel_header(const gdcm::File& file);
+
+/// The container type of one stored integer sample: kBool for packed single bits, else the
+/// (un)signed integer of BitsAllocated (8, 16 or 32) bits; unsigned 16/32-bit as kShort/kInt,
+/// which stored_pixels widens.
+at::ScalarType integer_container(int bits_allocated, bool is_signed);
 
 /// Stored values, shape (frames, rows, cols, samples): BitsStored < BitsAllocated masked and
 /// sign-extended, 16/32-bit unsigned widened to int32/int64, single-bit unpacked to uint8.

@@ -152,6 +152,36 @@ TEST_CASE("write_nifti then read_nifti round-trips voxels, geometry and dtype") 
   CHECK(entries(dir.path()) == 3);
 }
 
+TEST_CASE("write_nifti writes .hdr/.img pairs as nibabel's Nifti1Pair does") {
+  medimg::test::ScratchDir dir("nifti-pair");
+  Eigen::VectorXd spacing(3);
+  spacing << 3.0, 2.0, 0.5;
+  const medimg::Geometry geometry(spacing, Eigen::Vector3d(10, 20, 30));
+  const at::Tensor voxels = at::randn({2, 4, 5, 6}).mul(100).to(at::kShort);
+  // Naming either file writes both.
+  medimg::write_nifti(dir / "x.img", medimg::Image(voxels, geometry));
+  const std::vector<char> h = read_bytes(dir / "x.hdr");
+  REQUIRE(h.size() == 348);  // the header alone: no extension flag
+  CHECK(std::string(h.data() + 344) == "ni1");
+  CHECK(field<float>(h, 108) == 0.0f);      // vox_offset: the voxels start the .img
+  CHECK(field<std::int16_t>(h, 40) == 4);   // dim[0]: channels as t
+  CHECK(field<std::int16_t>(h, 48) == 2);   // dim[4]
+  CHECK(field<float>(h, 280) == -0.5f);     // srow_x[0], as for a single file
+  CHECK(read_bytes(dir / "x.img").size() == 2 * 4 * 5 * 6 * 2);
+  for (const char* name : {"x.hdr", "x.img"}) {
+    const medimg::Image back = medimg::read_nifti(dir / name);
+    CHECK(back.tensor().equal(voxels));
+    CHECK(back.geometry().is_close(geometry, 1e-12));
+  }
+  // Gzipped, NIfTI-2.
+  medimg::write_nifti(dir / "y.hdr.gz", medimg::Image(voxels, geometry),
+                      medimg::NiftiWriteOptions().version(2));
+  const medimg::Image back = medimg::read_nifti(dir / "y.img.gz");
+  CHECK(back.tensor().equal(voxels));
+  CHECK(std::get<std::int64_t>(back.meta().at("nifti_version")) == 2);
+  CHECK(entries(dir.path()) == 4);
+}
+
 TEST_CASE("bad NIfTI input gives medimg errors and never a crash") {
   medimg::test::ScratchDir dir("nifti-bad");
   CHECK_THROWS_AS(medimg::read_nifti(dir / "missing.nii"), medimg::IoError);
