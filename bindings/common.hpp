@@ -26,6 +26,8 @@ void bind_io_npz(py::module_& m);
 void bind_io_nifti(py::module_& m);
 void bind_metrics(py::module_& m);
 void bind_augment(py::module_& m);
+void bind_phantoms(py::module_& m);
+void bind_io_lidc(py::module_& m);
 void bind_preprocess_filter(py::module_& m);
 void bind_metrics_surfel(py::module_& m);
 void bind_metrics_detection(py::module_& m);

@@ -19,4 +19,6 @@ PYBIND11_MODULE(_medimg, m) {
   medimg::python::bind_preprocess_intensity(m);
   medimg::python::bind_preprocess_filter(m);
   medimg::python::bind_augment(m);
+  medimg::python::bind_phantoms(m);
+  medimg::python::bind_io_lidc(m);
 }

@@ -28,7 +28,7 @@ from ._medimg import (
 )
 from ._convert import as_image, like
 from ._statistics import channel_stats
-from . import augment, io, metrics, preprocess
+from . import augment, io, metrics, phantoms, preprocess
 
 __all__ = [
     "ArgumentError",
@@ -50,6 +50,7 @@ __all__ = [
     "get_num_threads",
     "io",
     "metrics",
+    "phantoms",
     "preprocess",
     "like",
     "set_num_threads",

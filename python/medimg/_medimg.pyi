@@ -505,3 +505,64 @@ class RandCropByLabel(Transform):
 
 def affine_batch(batch: torch.Tensor, matrices: torch.Tensor, interpolation: str = "linear",
                  border: str = "constant") -> torch.Tensor: ...
+
+# phantoms
+class PhantomNodule:
+    @property
+    def centre(self) -> np.ndarray: ...
+    @property
+    def index(self) -> np.ndarray: ...
+    @property
+    def diameter(self) -> float: ...
+    @property
+    def part_solid(self) -> bool: ...
+    @property
+    def lung(self) -> int: ...
+
+class CtPhantom:
+    @property
+    def ct(self) -> Image: ...
+    @property
+    def lungs(self) -> Image: ...
+    @property
+    def nodule_labels(self) -> Image: ...
+    @property
+    def nodules(self) -> List[PhantomNodule]: ...
+
+def ct_phantom(*, shape: Sequence[int] = (96, 160, 160),
+               spacing: Sequence[float] = (2.5, 2.0, 2.0), nodules: int = 4,
+               nodule_diameter: Tuple[float, float] = (4.0, 20.0),
+               part_solid_fraction: float = 0.25, vessel_generations: int = 5,
+               noise_std: float = 15.0, blur: float = 0.7, seed: int = 0) -> CtPhantom: ...
+
+# io/lidc
+class LidcRoi:
+    z: float
+    sop_uid: str
+    inclusion: bool
+    points: List[List[int]]  # (x, y) pairs
+
+class LidcNodule:
+    id: str
+    characteristics: dict
+    rois: List[LidcRoi]
+    @property
+    def is_small(self) -> bool: ...
+
+class LidcNonNodule:
+    id: str
+    z: float
+    sop_uid: str
+    locus: List[int]  # (x, y)
+
+class LidcReading:
+    reader_id: str
+    nodules: List[LidcNodule]
+    non_nodules: List[LidcNonNodule]
+
+class LidcAnnotations:
+    series_uid: str
+    readings: List[LidcReading]
+
+def read_lidc_xml(path: Union[str, PathLike]) -> LidcAnnotations: ...
+def lidc_nodule_mask(nodule: LidcNodule, reference: Image) -> Tuple[Image, int]: ...

@@ -127,7 +127,8 @@ Image read_nifti(const fs::path& path) {
 
   Geometry geometry;
   try {
-    geometry = Geometry::from_affine(detail::nifti_ras_to_lps_array(detail::nifti_best_affine(f)), 3);
+    const Eigen::Matrix4d ras = detail::nifti_best_affine(f);
+    geometry = Geometry::from_affine(detail::nifti_ras_to_lps_array(ras), 3);
   } catch (const ArgumentError& e) {
     throw FormatError(header_file, std::string("the header's affine is unusable: ") + e.what());
   }

@@ -12,12 +12,6 @@
 
 namespace medimg {
 
-/// A closed interval [low, high] a parameter is drawn from, uniformly.
-struct Range {
-  double low = 0.0;
-  double high = 0.0;
-};
-
 struct RandGammaOptions {
   Range gamma{0.7, 1.5};
 };

@@ -12,6 +12,12 @@
 
 namespace medimg {
 
+/// A closed interval [low, high] a parameter is drawn from, uniformly.
+struct Range {
+  double low = 0.0;
+  double high = 0.0;
+};
+
 class MEDIMG_API Random {
  public:
   explicit Random(std::uint64_t seed = 0) : engine_(seed) {}
