@@ -52,7 +52,6 @@ void bind_preprocess_intensity(py::module_& m) {
         }, py::arg("out"), py::arg("x"), py::arg("center"), py::arg("width"), py::arg("mode"),
         py::arg("output_min"), py::arg("output_max"));
   m.def("_window_preset", &window_preset, py::arg("name"));
-  m.def("_window_preset_names", &window_preset_names);
   m.def("_window_from_metadata", [](const Image& image, const std::string& mode,
                                     double output_min, double output_max) {
           const WindowOptions o = window_options(mode, output_min, output_max);

@@ -8,9 +8,11 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
+#include "detail/avx2.hpp"
 #include "detail/channels.hpp"
 #include "detail/skimage_clahe.hpp"
 #include "medimg/core/parallel.hpp"
@@ -30,7 +32,7 @@ constexpr std::int64_t kMaxPaddedVoxels = std::int64_t{1} << 33;
 // between the mappings of regions block − 1 and block (clamped: "mode='edge'").
 struct AxisRegions {
   std::int64_t size = 1, kernel = 1, pad_left = 0, regions = 1;
-  std::vector<std::int64_t> source;  // padded index -> image index
+  std::vector<std::int64_t> source;        // padded index -> image index
   std::vector<std::int64_t> lower, upper;  // per image index: the two regions
   std::vector<double> weight;              // per image index: weight of `upper`, p / k
 
@@ -78,50 +80,46 @@ std::vector<std::int64_t> kernel_of(const std::vector<std::int64_t>& spatial,
 // Returns false when the channel has non-finite voxels.
 template <typename T>
 bool level_bins(const T* x, std::int64_t n, std::int64_t bin_size, std::uint16_t* bins) {
-  struct Range {
-    T min, max;
-    bool finite;
-  };
-  const Range r = detail::reduce_blocks(
-      n, Range{std::numeric_limits<T>::max(), std::numeric_limits<T>::lowest(), true},
+  const auto r = detail::reduce_blocks(
+      n, detail::ValueRange<T>{},
       [&](std::int64_t first, std::int64_t last) {
-        Range b{std::numeric_limits<T>::max(), std::numeric_limits<T>::lowest(), true};
-        for (std::int64_t i = first; i < last; ++i) {
-          if (!detail::is_finite(x[i])) {
-            b.finite = false;
-            continue;
-          }
-          b.min = std::min(b.min, x[i]);
-          b.max = std::max(b.max, x[i]);
-        }
-        return b;
+        return detail::value_range(x + first, last - first);
       },
-      [](const Range& a, const Range& b) {
-        return Range{std::min(a.min, b.min), std::max(a.max, b.max), a.finite && b.finite};
-      });
+      detail::ValueRange<T>::merge);
   if (!r.finite) return false;
 
-  auto to_uint16 = [&](T v) -> std::int64_t {
+  // img_as_uint, as a function of the value; one per case so the voxel loop has no branch.
+  auto with_uint16 = [&](auto&& body) {
     if constexpr (std::is_floating_point_v<T>) {
-      if (r.min >= T(-1) && r.max <= T(1)) return sk::float_to_uint16(v);
+      if (r.min >= T(-1) && r.max <= T(1)) {
+        return body([](T v) { return sk::float_to_uint16(v); });
+      }
       // Outside [-1, 1] skimage raises; medimg first applies rescale_intensity(x, out_range=
       // (0, 1)) in the float's precision (its divisor rounded to that precision, as numpy's
       // value-based casting does). A constant channel is clipped to [0, 1] instead.
-      if (r.min == r.max) return sk::float_to_uint16(std::min(std::max(v, T(0)), T(1)));
+      if (r.min == r.max) {
+        return body([](T v) { return sk::float_to_uint16(std::min(std::max(v, T(0)), T(1))); });
+      }
+      const T low = r.min;
       const T range = static_cast<T>(static_cast<double>(r.max) - static_cast<double>(r.min));
-      return sk::float_to_uint16(static_cast<T>((v - r.min) / range));
+      return body([=](T v) { return sk::float_to_uint16(static_cast<T>((v - low) / range)); });
     } else {
-      return sk::integer_to_uint16(v, static_cast<std::int64_t>(r.max));
+      const auto max = static_cast<std::int64_t>(r.max);
+      return body([=](T v) { return sk::integer_to_uint16(v, max); });
     }
   };
-  // to_uint16 is non-decreasing, so the uint16 range is that of the extremes.
-  const std::int64_t low = to_uint16(r.min), high = to_uint16(r.max);
-  std::vector<std::uint16_t> lut(static_cast<std::size_t>(high - low + 1));
-  for (std::int64_t u = low; u <= high; ++u) {
-    lut[u - low] = static_cast<std::uint16_t>(sk::to_grey_level(u, low, high) / bin_size);
-  }
-  detail::for_blocks(n, [&](std::int64_t first, std::int64_t last) {
-    for (std::int64_t i = first; i < last; ++i) bins[i] = lut[to_uint16(x[i]) - low];
+  with_uint16([&](auto to_uint16) {
+    // to_uint16 is non-decreasing, so the uint16 range is that of the extremes.
+    const std::int64_t low = to_uint16(r.min), high = to_uint16(r.max);
+    std::vector<std::uint16_t> lut(static_cast<std::size_t>(high - low + 1));
+    sk::grey_level_bins(low, high, bin_size, lut.data());
+    // Two loops: the conversion vectorises, the table lookup (a gather) does not.
+    detail::for_blocks(n, [&](std::int64_t first, std::int64_t last) {
+      for (std::int64_t i = first; i < last; ++i) {
+        bins[i] = static_cast<std::uint16_t>(to_uint16(x[i]) - low);
+      }
+      for (std::int64_t i = first; i < last; ++i) bins[i] = lut[bins[i]];
+    });
   });
   return true;
 }
@@ -132,21 +130,41 @@ std::vector<double> region_mappings(const std::uint16_t* bins, const Regions& g,
   const auto& [az, ay, ax] = g.axes;
   const std::int64_t width = ax.size, height = ay.size;
   std::vector<double> maps(static_cast<std::size_t>(g.count() * nbins));
-  parallel_for(0, g.count(), 1, [&](std::int64_t first, std::int64_t last) {
+  // Regions in parallel once they hold enough voxels together (detail::kParallelGrain).
+  const std::int64_t grain =
+      std::max<std::int64_t>(1, detail::kParallelGrain / g.voxels_per_region());
+  parallel_for(0, g.count(), grain, [&](std::int64_t first, std::int64_t last) {
     std::vector<std::int64_t> hist;
     for (std::int64_t t = first; t < last; ++t) {
       const std::int64_t tz = t / (ay.regions * ax.regions);
       const std::int64_t ty = t / ax.regions % ay.regions, tx = t % ax.regions;
-      hist.assign(static_cast<std::size_t>(nbins), 0);
+      // Two interleaved histograms: runs of equal levels (flat backgrounds) would otherwise
+      // make every increment wait for the previous one.
+      hist.assign(static_cast<std::size_t>(2 * nbins), 0);
+      std::int64_t* even = hist.data();
+      std::int64_t* odd = hist.data() + nbins;
       const std::int64_t* zs = az.region(tz);
       const std::int64_t* ys = ay.region(ty);
       const std::int64_t* xs = ax.region(tx);
+      // Regions that end inside the image read their rows directly; the last one may reach
+      // into the reflected padding.
+      const bool inside = (tx + 1) * ax.kernel <= width;
       for (std::int64_t dz = 0; dz < az.kernel; ++dz) {
         for (std::int64_t dy = 0; dy < ay.kernel; ++dy) {
           const std::uint16_t* row = bins + (zs[dz] * height + ys[dy]) * width;
-          for (std::int64_t dx = 0; dx < ax.kernel; ++dx) ++hist[row[xs[dx]]];
+          std::int64_t dx = 0;
+          if (inside) {
+            const std::uint16_t* run = row + tx * ax.kernel;
+            for (; dx + 1 < ax.kernel; dx += 2) {
+              ++even[run[dx]];
+              ++odd[run[dx + 1]];
+            }
+          }
+          for (; dx < ax.kernel; ++dx) ++even[row[xs[dx]]];
         }
       }
+      for (int b = 0; b < nbins; ++b) even[b] += odd[b];
+      hist.resize(static_cast<std::size_t>(nbins));
       sk::clip_histogram(hist, clip_limit);
       sk::map_histogram(hist, g.voxels_per_region(), maps.data() + t * nbins);
     }
@@ -154,24 +172,64 @@ std::vector<double> region_mappings(const std::uint16_t* bins, const Regions& g,
   return maps;
 }
 
+// A (z, y) corner of the interpolation: the mappings of region (tz, ty, 0) and its factors.
+struct Corner {
+  const double* maps;
+  double cy, cz;
+};
+
+// One row of the interpolation with K corners, in place over the row's levels. Fixed-size
+// loops without branches, so that it vectorises (with gathers under AVX2). A zero c_x adds
+// float(m * 0.0) = +0.0f, which changes nothing: no test for it.
+template <int K>
+void interpolate_row_generic(std::uint16_t* line, std::int64_t width, const Corner* corners,
+                             const std::int64_t* lower, const std::int64_t* upper,
+                             const double* weight, std::int64_t nbins) {
+  Corner c[K];
+  for (int k = 0; k < K; ++k) c[k] = corners[k];
+  for (std::int64_t x = 0; x < width; ++x) {
+    const std::int64_t level = line[x];
+    const double cx0 = 1 - weight[x], cx1 = weight[x];
+    const std::int64_t t0 = lower[x] * nbins + level, t1 = upper[x] * nbins + level;
+    float sum = 0.0f;
+    for (int k = 0; k < K; ++k) {
+      sum += static_cast<float>(c[k].maps[t0] * ((cx0 * c[k].cy) * c[k].cz));
+      sum += static_cast<float>(c[k].maps[t1] * ((cx1 * c[k].cy) * c[k].cz));
+    }
+    line[x] = static_cast<std::uint16_t>(static_cast<std::int32_t>(sum));  // truncates
+  }
+}
+
+template <int K>
+MEDIMG_AVX2_CLONE void interpolate_row_avx2(std::uint16_t* line, std::int64_t width,
+                                            const Corner* corners, const std::int64_t* lower,
+                                            const std::int64_t* upper, const double* weight,
+                                            std::int64_t nbins) {
+  interpolate_row_generic<K>(line, width, corners, lower, upper, weight, nbins);
+}
+
+template <int K>
+void interpolate_row(std::uint16_t* line, std::int64_t width, const Corner* corners,
+                     const std::int64_t* lower, const std::int64_t* upper, const double* weight,
+                     std::int64_t nbins) {
+  if (detail::cpu_has_avx2()) {
+    return interpolate_row_avx2<K>(line, width, corners, lower, upper, weight, nbins);
+  }
+  interpolate_row_generic<K>(line, width, corners, lower, upper, weight, nbins);
+}
+
 // Multilinear interpolation between the mappings of the 2^3 neighbouring regions, summed in
 // float32 in numpy.ndindex order with coefficients (c_x * c_y) * c_z, then truncated to
-// uint16 ("result.astype(dtype)"), in place over `levels`. Terms whose coefficient is 0 are
-// skipped: adding +0.0f changes nothing. Returns the result's [min, max].
-std::array<std::int64_t, 2> interpolate(std::uint16_t* levels, const std::vector<double>& maps,
-                                        const Regions& g, int nbins) {
+// uint16 ("result.astype(dtype)"), in place over `levels`. Corners whose c_y or c_z is 0 are
+// skipped: their terms are +0.0f, and adding those changes nothing.
+void interpolate(std::uint16_t* levels, const std::vector<double>& maps, const Regions& g,
+                 int nbins) {
   const auto& [az, ay, ax] = g.axes;
   const std::int64_t rows = az.size * ay.size, width = ax.size;
-  std::vector<std::array<std::int64_t, 2>> row_range(static_cast<std::size_t>(rows));
-  parallel_for(0, rows, std::max<std::int64_t>(1, 4096 / width), [&](std::int64_t first,
-                                                                     std::int64_t last) {
+  const std::int64_t grain = std::max<std::int64_t>(1, detail::kParallelGrain / width);
+  parallel_for(0, rows, grain, [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t row = first; row < last; ++row) {
       const std::int64_t z = row / ay.size, y = row % ay.size;
-      // The (z, y) corners: region row offset and coefficient factor per edge.
-      struct Corner {
-        const double* maps;  // maps of region (tz, ty, 0)
-        double cy, cz;
-      };
       Corner corners[4];
       int count = 0;
       for (int ez = 0; ez < 2; ++ez) {
@@ -185,33 +243,24 @@ std::array<std::int64_t, 2> interpolate(std::uint16_t* levels, const std::vector
         }
       }
       std::uint16_t* line = levels + row * width;
-      std::int64_t low = std::numeric_limits<std::int64_t>::max(), high = 0;
-      for (std::int64_t x = 0; x < width; ++x) {
-        const std::int64_t level = line[x];
-        const double cx[2] = {1 - ax.weight[x], ax.weight[x]};
-        const std::int64_t tx[2] = {ax.lower[x] * nbins + level, ax.upper[x] * nbins + level};
-        float sum = 0.0f;
-        for (int k = 0; k < count; ++k) {
-          for (int ex = 0; ex < 2; ++ex) {
-            const double coefficient = (cx[ex] * corners[k].cy) * corners[k].cz;
-            if (coefficient == 0) continue;
-            sum += static_cast<float>(corners[k].maps[tx[ex]] * coefficient);
-          }
-        }
-        const auto value = static_cast<std::int64_t>(sum);  // float32 -> uint16 truncates
-        line[x] = static_cast<std::uint16_t>(value);
-        low = std::min(low, value);
-        high = std::max(high, value);
+      const auto args = std::make_tuple(line, width, corners, ax.lower.data(), ax.upper.data(),
+                                        ax.weight.data(), std::int64_t{nbins});
+      switch (count) {
+        case 1:
+          std::apply(interpolate_row<1>, args);
+          break;
+        case 2:
+          std::apply(interpolate_row<2>, args);
+          break;
+        case 3:
+          std::apply(interpolate_row<3>, args);
+          break;
+        default:
+          std::apply(interpolate_row<4>, args);
+          break;
       }
-      row_range[row] = {low, high};
     }
   });
-  std::array<std::int64_t, 2> range{std::numeric_limits<std::int64_t>::max(), 0};
-  for (const auto& r : row_range) {
-    range[0] = std::min(range[0], r[0]);
-    range[1] = std::max(range[1], r[1]);
-  }
-  return range;
 }
 
 // rescale_intensity(result.astype(float)): [min, max] -> [0, 1] in the output precision, a
@@ -222,12 +271,14 @@ void rescale_to_unit(const std::uint16_t* levels, O* y, std::int64_t n,
   const auto [low, high] = range;
   std::vector<O> lut(static_cast<std::size_t>(high - low + 1));
   for (std::int64_t v = low; v <= high; ++v) {
-    lut[v - low] = low == high ? O(v >= 1 ? 1 : 0)
-                               : static_cast<O>(static_cast<double>(v - low) /
-                                                static_cast<double>(high - low));
+    lut[v - low] =
+        low == high
+            ? O(v >= 1 ? 1 : 0)
+            : static_cast<O>(static_cast<double>(v - low) / static_cast<double>(high - low));
   }
-  detail::for_blocks(n, [&](std::int64_t first, std::int64_t last) {
-    for (std::int64_t i = first; i < last; ++i) y[i] = lut[levels[i] - low];
+  const O* table = lut.data();
+  detail::for_blocks(n, [=](std::int64_t first, std::int64_t last) {
+    for (std::int64_t i = first; i < last; ++i) y[i] = table[levels[i] - low];
   });
 }
 
@@ -247,14 +298,13 @@ Image clahe(const Image& image, const ClaheOptions& o) {
                    AxisRegions(spatial[is_3d], k[is_3d]),
                    AxisRegions(spatial[is_3d + 1], k[is_3d + 1])}};
   MEDIMG_CHECK(g.count() * o.nbins() <= kMaxMapEntries, ArgumentError, "clahe: ", g.count(),
-               " contextual regions x ", o.nbins(), " bins is too many (at most ",
-               kMaxMapEntries, "); use a larger kernel_size or fewer bins");
+               " contextual regions x ", o.nbins(), " bins is too many (at most ", kMaxMapEntries,
+               "); use a larger kernel_size or fewer bins");
   const std::int64_t npix = g.voxels_per_region();
   MEDIMG_CHECK(g.count() * npix <= kMaxPaddedVoxels, ArgumentError,
                "clahe: the kernel_size is far larger than the image");
-  const std::int64_t clip = o.clip_limit() > 0
-                                ? static_cast<std::int64_t>(std::max(o.clip_limit() * npix, 1.0))
-                                : npix;
+  const std::int64_t clip =
+      o.clip_limit() > 0 ? static_cast<std::int64_t>(std::max(o.clip_limit() * npix, 1.0)) : npix;
   const std::int64_t bin_size = 1 + sk::kGreyLevels / o.nbins();
 
   at::Tensor out = at::empty(
@@ -267,8 +317,14 @@ Image clahe(const Image& image, const ClaheOptions& o) {
         MEDIMG_CHECK(level_bins(x + c * n, n, bin_size, levels.data()), ArgumentError,
                      "clahe: channel ", c, " has NaN or infinite voxels");
         const auto maps = region_mappings(levels.data(), g, o.nbins(), clip);
-        const auto range = interpolate(levels.data(), maps, g, o.nbins());
-        rescale_to_unit(levels.data(), y + c * n, n, range);
+        interpolate(levels.data(), maps, g, o.nbins());
+        const auto range = detail::reduce_blocks(
+            n, detail::ValueRange<std::uint16_t>{},
+            [&](std::int64_t first, std::int64_t last) {
+              return detail::value_range(levels.data() + first, last - first);
+            },
+            detail::ValueRange<std::uint16_t>::merge);
+        rescale_to_unit(levels.data(), y + c * n, n, {range.min, range.max});
       }
     });
   });

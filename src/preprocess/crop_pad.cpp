@@ -1,9 +1,7 @@
 #include "medimg/preprocess/crop_pad.hpp"
 
-#include <ATen/ops/empty.h>
-
 #include <algorithm>
-#include <limits>
+#include <array>
 
 #include "detail/index_map.hpp"
 #include "detail/sampling.hpp"
@@ -62,7 +60,8 @@ IndexBox box_of(const ImageView<T, 4>& v, double threshold, int dims) {
   parallel_for(0, rows, std::max<std::int64_t>(1, 16384 / width),
                [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t r = begin; r < end; ++r) {
-      const std::int64_t y = r % v.size(2), z = (r / v.size(2)) % v.size(1), c = r / v.size(2) / v.size(1);
+      const std::int64_t y = r % v.size(2), z = (r / v.size(2)) % v.size(1);
+      const std::int64_t c = r / v.size(2) / v.size(1);
       const T* row = &v(c, z, y, 0);
       for (std::int64_t x = 0; x < width; ++x) {
         if (static_cast<double>(row[x * v.stride(3)]) > threshold) {
@@ -193,9 +192,10 @@ Image crop_foreground(const Image& image, const at::Tensor& mask,
   MEDIMG_CHECK(mask.defined(), ArgumentError, "crop_foreground: the mask is undefined");
   const int dims = image.spatial_dims();
   const at::Tensor channels = mask.dim() == dims ? mask.unsqueeze(0) : mask;
-  MEDIMG_CHECK(channels.dim() == dims + 1 && channels.sizes().slice(1) == image.tensor().sizes().slice(1),
+  const at::IntArrayRef spatial = image.tensor().sizes().slice(1);
+  MEDIMG_CHECK(channels.dim() == dims + 1 && channels.sizes().slice(1) == spatial,
                ShapeError, "crop_foreground: the mask must have the image's spatial shape ",
-               image.tensor().sizes().slice(1), ", got ", mask.sizes());
+               spatial, ", got ", mask.sizes());
   return crop_to_box(image, foreground_box(channels, 0.0), margin, "crop_foreground");
 }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <variant>
 
+#include "detail/avx2.hpp"
 #include "detail/channels.hpp"
 #include "medimg/core/detail/huge_pages.hpp"
 #include "medimg/core/parallel.hpp"
@@ -26,16 +27,14 @@ constexpr Preset kPresets[] = {
 };
 
 void check_window(double center, double width, const WindowOptions& o) {
-  MEDIMG_CHECK(std::isfinite(center), ArgumentError, "window center must be finite, got ",
-               center);
+  MEDIMG_CHECK(std::isfinite(center), ArgumentError, "window center must be finite, got ", center);
   MEDIMG_CHECK(std::isfinite(width) && width > 0, ArgumentError,
                "window width must be finite and > 0, got ", width);
   MEDIMG_CHECK(o.mode() != WindowMode::Linear || width >= 1, ArgumentError,
                "window width must be >= 1 for DICOM's LINEAR function, got ", width,
-               " (use mode LinearExact for narrower windows)");
+               " (LINEAR_EXACT, mode \"linear-exact\" in Python, takes narrower windows)");
   MEDIMG_CHECK(std::isfinite(o.output_min()) && std::isfinite(o.output_max()), ArgumentError,
-               "the output range must be finite, got (", o.output_min(), ", ", o.output_max(),
-               ")");
+               "the output range must be finite, got (", o.output_min(), ", ", o.output_max(), ")");
 }
 
 // The mode's straight line, its parameters rounded once to the arithmetic type F.
@@ -65,23 +64,16 @@ detail::WindowLine<F> window_line(double c, double w, const WindowOptions& o) {
   return line;
 }
 
-#if defined(__GNUC__) && defined(__x86_64__)
-// The same loop compiled for AVX2 (8 lanes instead of SSE2's 4), chosen at run time. AVX2
-// alone, without FMA, so the arithmetic and its rounding stay exactly the same.
+// The same loop compiled for AVX2 (8 lanes instead of SSE2's 4), chosen at run time.
 template <typename T, typename F>
-__attribute__((target("avx2"), flatten)) void window_values_avx2(const T* in, float* out,
-                                                        std::int64_t n,
-                                                        const detail::WindowLine<F>& line) {
+MEDIMG_AVX2_CLONE void window_values_avx2(const T* in, float* out, std::int64_t n,
+                                          const detail::WindowLine<F>& line) {
   detail::window_values(in, out, n, line);
 }
-const bool kHasAvx2 = __builtin_cpu_supports("avx2");
-#endif
 
 template <typename T, typename F>
 void window_chunk(const T* in, float* out, std::int64_t n, const detail::WindowLine<F>& line) {
-#if defined(__GNUC__) && defined(__x86_64__)
-  if (kHasAvx2) return window_values_avx2(in, out, n, line);
-#endif
+  if (detail::cpu_has_avx2()) return window_values_avx2(in, out, n, line);
   detail::window_values(in, out, n, line);
 }
 
@@ -92,8 +84,7 @@ void window_into(float* out, const at::Tensor& x, double center, double width,
     using T = std::remove_const_t<std::remove_pointer_t<decltype(in)>>;
     using F = std::conditional_t<std::is_same_v<T, double>, double, float>;
     const auto line = window_line<F>(center, width, o);
-    // Chunks of 64K values: large enough to amortise scheduling, small enough to balance.
-    parallel_for(0, n, 1 << 16, [&](std::int64_t first, std::int64_t last) {
+    parallel_for(0, n, detail::kParallelGrain, [&](std::int64_t first, std::int64_t last) {
       window_chunk(in + first, out + first, last - first, line);
     });
   });
@@ -103,8 +94,7 @@ at::Tensor checked_input(const at::Tensor& x) {
   MEDIMG_CHECK(x.defined(), ArgumentError, "window needs a defined tensor");
   MEDIMG_CHECK(x.device().is_cpu(), Unsupported, "window runs on the CPU, got a tensor on ",
                x.device(), "; call .cpu() first");
-  MEDIMG_CHECK(x.numel() > 0, ShapeError, "window needs a non-empty tensor, got shape ",
-               x.sizes());
+  MEDIMG_CHECK(x.numel() > 0, ShapeError, "window needs a non-empty tensor, got shape ", x.sizes());
   return x.contiguous();
 }
 

@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "detail/sampling.hpp"
+#include "medimg/core/detail/huge_pages.hpp"
 #include "medimg/core/dispatch.hpp"
 #include "medimg/core/error.hpp"
 #include "medimg/preprocess/detail/sampler.hpp"
@@ -34,10 +35,20 @@ T checked_fill(double fill, const char* who) {
   }
 }
 
+/// A new output tensor; large ones get huge pages, since first-touch page faults of a fresh
+/// buffer otherwise cost more than the sampling itself.
+at::Tensor fresh_output(const std::vector<std::int64_t>& sizes, at::ScalarType dtype) {
+  at::Tensor out = at::empty(sizes, at::TensorOptions().dtype(dtype));
+  advise_huge_pages(out.data_ptr(), static_cast<std::int64_t>(out.nbytes()));
+  return out;
+}
+
 template <int D, typename T>
 std::array<AxisGrid, D> axis_grids(const ImageView<T, D + 1>& voxels) {
   std::array<AxisGrid, D> axes;
-  for (int k = 0; k < D; ++k) axes[k] = {voxels.size(k + 1), voxels.stride(k + 1)};
+  for (int k = 0; k < D; ++k) {
+    axes[k] = {voxels.size(k + 1), voxels.stride(k + 1), static_cast<double>(voxels.size(k + 1))};
+  }
   return axes;
 }
 
@@ -46,11 +57,11 @@ std::array<AxisGrid, D> axis_grids(const ImageView<T, D + 1>& voxels) {
 template <int D, typename Coordinates>
 at::Tensor run_sampling(const at::Tensor& source, const SampleOptions& options,
                         const std::vector<std::int64_t>& out_sizes, std::int64_t points,
-                        std::int64_t run_length, const Coordinates& coordinates, const char* who) {
+                        const Coordinates& coordinates, const char* who) {
   const at::ScalarType out_dtype = options.interpolation == Interpolation::Nearest
                                        ? source.scalar_type()
                                        : floating_dtype(source.scalar_type());
-  at::Tensor out = at::empty(out_sizes, at::TensorOptions().dtype(out_dtype));
+  at::Tensor out = fresh_output(out_sizes, out_dtype);
   dispatch_dtype<D + 1>(source, [&](auto input) {
     using T = std::remove_const_t<typename decltype(input)::value_type>;
     const auto axes = axis_grids<D>(input);
@@ -65,7 +76,7 @@ at::Tensor run_sampling(const at::Tensor& source, const SampleOptions& options,
       emit.points = points;
       emit.fill = options.fill_value;
       emit.fill_output = checked_fill<O>(options.fill_value, who);
-      sample_points<D, Order>(axes, options.border, points, run_length, coordinates, emit);
+      sample_points<D, Order>(axes, options.border, coordinates, emit);
     };
     using Floating = std::conditional_t<std::is_same_v<T, double>, double, float>;
     switch (options.interpolation) {
@@ -168,7 +179,8 @@ at::Tensor vote_affine(const at::Tensor& labels, const Eigen::MatrixXd& matrix,
   const Eigen::MatrixXd full = homogeneous_matrix(matrix, dims, who);
   check_spatial_shape(out_spatial_shape, dims, who);
   const std::int64_t points = product(out_spatial_shape);
-  at::Tensor out = at::empty(output_sizes(labels.size(0), out_spatial_shape), labels.options());
+  at::Tensor out = fresh_output(output_sizes(labels.size(0), out_spatial_shape),
+                                labels.scalar_type());
   auto run = [&](auto dims_tag) {
     constexpr int D = decltype(dims_tag)::value;
     const auto coordinates = affine_coordinates<D>(full, out_spatial_shape, 0.0);
@@ -181,8 +193,7 @@ at::Tensor vote_affine(const at::Tensor& labels, const Eigen::MatrixXd& matrix,
       emit.output = out.data_ptr<T>();
       emit.points = points;
       emit.fill = checked_fill<T>(fill_value, who);
-      sample_points<D, 1>(axis_grids<D>(input), border, points, coordinates.run_length(),
-                          coordinates, emit);
+      sample_points<D, 1>(axis_grids<D>(input), border, coordinates, emit);
     });
   };
   if (dims == 2) {
@@ -209,13 +220,11 @@ at::Tensor affine_transform(const at::Tensor& voxels, const Eigen::MatrixXd& mat
   if (dims == 2) {
     const auto coordinates =
         detail::affine_coordinates<2>(full, out_spatial_shape, static_cast<double>(shift));
-    return detail::run_sampling<2>(source, options, sizes, points, coordinates.run_length(),
-                                   coordinates, who);
+    return detail::run_sampling<2>(source, options, sizes, points, coordinates, who);
   }
   const auto coordinates =
       detail::affine_coordinates<3>(full, out_spatial_shape, static_cast<double>(shift));
-  return detail::run_sampling<3>(source, options, sizes, points, coordinates.run_length(),
-                                 coordinates, who);
+  return detail::run_sampling<3>(source, options, sizes, points, coordinates, who);
 }
 
 at::Tensor map_coordinates(const at::Tensor& voxels, const at::Tensor& coordinates,
@@ -236,15 +245,15 @@ at::Tensor map_coordinates(const at::Tensor& voxels, const at::Tensor& coordinat
   std::int64_t shift = 0;
   const at::Tensor source = detail::sampling_source(voxels, options, shift);
   const at::Tensor flat = coordinates.reshape({dims, points});
-  constexpr std::int64_t kRun = 1024;
   auto run = [&](auto dims_tag, auto* data) {
     constexpr int D = decltype(dims_tag)::value;
     using C = std::remove_const_t<std::remove_pointer_t<decltype(data)>>;
     detail::ListedCoordinates<D, C> listed;
     listed.data = data;
     listed.strides = {flat.stride(0), flat.stride(1)};
+    listed.points = points;
     listed.shift = static_cast<double>(shift);
-    return detail::run_sampling<D>(source, options, sizes, points, kRun, listed, who);
+    return detail::run_sampling<D>(source, options, sizes, points, listed, who);
   };
   const bool is_double = flat.scalar_type() == at::kDouble;
   if (dims == 2) {

@@ -69,8 +69,8 @@ Summary summarize(const T* x, std::int64_t n, const Selection& selected, const C
 
 // Sum of squared deviations from `mean` of the selected voxels (the second of two passes).
 template <typename T>
-double squared_deviations(const T* x, std::int64_t n, const Selection& selected,
-                          const Clamp& clamp, double mean) {
+double squared_deviations(const T* x, std::int64_t n, const Selection& selected, const Clamp& clamp,
+                          double mean) {
   return detail::reduce_blocks(
       n, 0.0,
       [&](std::int64_t first, std::int64_t last) {
@@ -93,8 +93,8 @@ void check_finite(const Summary& s, std::int64_t channel, const char* function) 
 // contiguous); f_for(c, x, n) gives channel c's f.
 template <typename MakeF>
 Image map_channels(const Image& image, const at::Tensor& voxels, MakeF&& f_for) {
-  at::Tensor out = at::empty(voxels.sizes(),
-                             at::TensorOptions().dtype(detail::intensity_dtype(voxels.scalar_type())));
+  at::Tensor out = at::empty(
+      voxels.sizes(), at::TensorOptions().dtype(detail::intensity_dtype(voxels.scalar_type())));
   const std::int64_t n = detail::channel_numel(voxels);
   detail::dispatch_data(voxels, [&](const auto* x) {
     detail::dispatch_output(out, [&](auto* y) {
@@ -203,8 +203,8 @@ class PartitionedStatistics : public OrderStatistics {
 };
 
 template <typename T>
-IntensityRange percentiles_of(const T* x, std::int64_t n, const Selection& selected,
-                              double lower, double upper, std::int64_t channel) {
+IntensityRange percentiles_of(const T* x, std::int64_t n, const Selection& selected, double lower,
+                              double upper, std::int64_t channel) {
   auto statistics = [&]() -> std::unique_ptr<OrderStatistics> {
     if constexpr (std::is_integral_v<T> && sizeof(T) <= 2) {
       return std::make_unique<CountedStatistics>(x, n, selected);
@@ -239,8 +239,7 @@ void check_zscore_options(const ZScoreOptions& o, std::int64_t channels) {
                  " values (one per channel), got ", values->size());
   }
   for (double m : o.mean()) {
-    MEDIMG_CHECK(std::isfinite(m), ArgumentError, "normalize_zscore: mean must be finite, got ",
-                 m);
+    MEDIMG_CHECK(std::isfinite(m), ArgumentError, "normalize_zscore: mean must be finite, got ", m);
   }
   for (double s : o.stddev()) {
     MEDIMG_CHECK(std::isfinite(s) && s > 0, ArgumentError,
@@ -249,7 +248,8 @@ void check_zscore_options(const ZScoreOptions& o, std::int64_t channels) {
   if (o.clip()) {
     MEDIMG_CHECK(!std::isnan(o.clip()->first) && !std::isnan(o.clip()->second) &&
                      o.clip()->first <= o.clip()->second,
-                 ArgumentError, "normalize_zscore: clip must be (low, high) with low <= high, got (",
+                 ArgumentError,
+                 "normalize_zscore: clip must be (low, high) with low <= high, got (",
                  o.clip()->first, ", ", o.clip()->second, ")");
   }
 }
@@ -281,16 +281,18 @@ Image normalize_zscore(const Image& image, const ZScoreOptions& o) {
     const Selection selected{mask.channel(c), o.nonzero()};
     const Summary s = summarize(x, n, selected, clamp);
     check_finite(s, c, "normalize_zscore");
-    MEDIMG_CHECK(s.count > 0 || !mask.defined(), ArgumentError, "normalize_zscore: the mask "
-                 "selects no voxel", o.nonzero() ? " with a non-zero value" : "", " in channel ", c);
+    MEDIMG_CHECK(s.count > 0 || !mask.defined(), ArgumentError,
+                 "normalize_zscore: the mask "
+                 "selects no voxel",
+                 o.nonzero() ? " with a non-zero value" : "", " in channel ", c);
     double mean = 0, stddev = 1;
     if (!o.mean().empty()) {
       mean = per_channel(o.mean(), c);
       stddev = per_channel(o.stddev(), c);
     } else if (s.count > 0) {
       mean = s.sum / static_cast<double>(s.count);
-      stddev = std::sqrt(squared_deviations(x, n, selected, clamp, mean) /
-                         static_cast<double>(s.count));
+      stddev =
+          std::sqrt(squared_deviations(x, n, selected, clamp, mean) / static_cast<double>(s.count));
       if (stddev == 0) stddev = 1;  // MONAI: a constant channel becomes zeros
     }
     const bool keep_zeros = o.nonzero();

@@ -57,8 +57,12 @@ AxisCodes parse_code(const std::string& code, int dims) {
     const char letter = static_cast<char>(std::toupper(static_cast<unsigned char>(code[a])));
     int world = -1, sign = 0;
     for (int w = 0; w < 3; ++w) {
-      if (letter == kLetters[w][0]) world = w, sign = 1;
-      if (letter == kLetters[w][1]) world = w, sign = -1;
+      for (int side = 0; side < 2; ++side) {
+        if (letter == kLetters[w][side]) {
+          world = w;
+          sign = side == 0 ? 1 : -1;
+        }
+      }
     }
     MEDIMG_CHECK(world >= 0, ArgumentError, "reorient: unknown orientation letter '", code[a],
                  "' in \"", code, "\"; use L/R, P/A and S/I");

@@ -1,5 +1,6 @@
 #include "medimg/preprocess/resample.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "detail/index_map.hpp"
@@ -50,14 +51,14 @@ Grid resample_grid(const Image& image, const std::vector<double>& spacing,
       grid.spacing[k] = old_spacing[k] * n / static_cast<double>(new_shape[k]);
     } else {
       grid.spacing[k] = new_spacing[k];
-      grid.shape[k] = new_shape.empty()
-                          ? std::max<std::int64_t>(1, std::llround(n * old_spacing[k] / new_spacing[k]))
-                          : new_shape[k];
+      const std::int64_t rounded = std::llround(n * old_spacing[k] / new_spacing[k]);
+      grid.shape[k] = new_shape.empty() ? std::max<std::int64_t>(1, rounded) : new_shape[k];
     }
     // Centres coincide: i = (j - (n' - 1) / 2) * s' / s + (n - 1) / 2.
     const double ratio = grid.spacing[k] / old_spacing[k];
     grid.index_map(k, k) = ratio;
-    grid.index_map(k, dims) = (n - 1.0) / 2.0 - ratio * (static_cast<double>(grid.shape[k]) - 1.0) / 2.0;
+    const auto new_n = static_cast<double>(grid.shape[k]);
+    grid.index_map(k, dims) = (n - 1.0) / 2.0 - ratio * (new_n - 1.0) / 2.0;
   }
   return grid;
 }

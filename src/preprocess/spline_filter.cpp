@@ -1,16 +1,15 @@
 // The cubic B-spline prefilter over whole volumes: spline_filter and the padded coefficients
 // that B-spline sampling reads.
-#include <ATen/ops/empty.h>
+#include "medimg/preprocess/interpolation.hpp"
 
 #include <algorithm>
 #include <vector>
 
+#include "detail/sampling.hpp"
 #include "medimg/core/dispatch.hpp"
 #include "medimg/core/error.hpp"
 #include "medimg/core/parallel.hpp"
 #include "medimg/preprocess/detail/bspline.hpp"
-#include "medimg/preprocess/interpolation.hpp"
-#include "detail/sampling.hpp"
 
 namespace medimg {
 namespace detail {

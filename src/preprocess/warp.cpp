@@ -4,7 +4,6 @@
 
 #include <cmath>
 
-#include "detail/index_map.hpp"
 #include "detail/sampling.hpp"
 #include "medimg/core/error.hpp"
 

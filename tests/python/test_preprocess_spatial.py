@@ -226,6 +226,20 @@ def test_resample_to_a_spacing_samples_the_documented_positions(interpolation):
     np.testing.assert_allclose(out.array[0].ravel()[compare], expected[compare], atol=1e-9)
 
 
+def test_resample_input_kinds_and_input_spacing():
+    data = np.random.default_rng(20).random((2, 6, 8)).astype(np.float32)
+    out = P.resample(data, 1.0, input_spacing=2.0)
+    assert isinstance(out, np.ndarray) and out.shape == (2, 12, 16)
+    expected = ndi.zoom(data[1], 2, order=1, mode="nearest", grid_mode=True)
+    np.testing.assert_allclose(out[1], expected, atol=1e-6)
+    tensor = P.resample(torch.from_numpy(data), (3.0, 4.0), input_spacing=(1.5, 2.0))
+    assert isinstance(tensor, torch.Tensor) and tuple(tensor.shape) == (2, 3, 4)
+    image = medimg.Image(data, spacing=(2.0, 2.0))
+    assert P.resample(image, 1.0).geometry.spacing == (1.0, 1.0)
+    with pytest.raises(medimg.ArgumentError, match="contradicts"):
+        P.resample(image, 1.0, input_spacing=3.0)
+
+
 def test_resample_keeps_world_landmarks_on_a_real_ct():
     ct = medimg.io.read_nifti(shared("totalsegmentator_examples/example_ct_sm.nii.gz"))
     ct = medimg.Image(ct.to(torch.float32), direction=np.diag([-1.0, 1.0, 1.0]) @ np.array(
@@ -325,6 +339,14 @@ def test_pad_equals_numpy(mode):
     out = P.pad(data, before, after, mode=mode, value=9)
     assert out.dtype == np.int16
     np.testing.assert_array_equal(out, expected)
+
+
+def test_pad_wrap_stays_periodic_beyond_the_axis():
+    data = np.arange(12, dtype=np.int32).reshape(1, 3, 4)
+    out = P.pad(data, (5, 9), (4, 6), mode="wrap")
+    rows = np.arange(-5, 3 + 4) % 3
+    cols = np.arange(-9, 4 + 6) % 4
+    np.testing.assert_array_equal(out[0], data[0][np.ix_(rows, cols)])
 
 
 def test_pad_moves_the_origin_and_one_width_serves_all_axes():
@@ -447,7 +469,8 @@ def test_reorient_equals_nibabel_on_a_real_volume(code):
     assert_same_world_content(image, P.crop(out, (0, 0, 0), (3, 4, 5)))
     # nibabel works on (x, y, z) arrays: ours are (z, y, x).
     nifti = nib.load(str(path))
-    transform = ornt.ornt_transform(ornt.io_orientation(nifti.affine), ornt.axcodes2ornt(code.upper()))
+    transform = ornt.ornt_transform(ornt.io_orientation(nifti.affine),
+                                    ornt.axcodes2ornt(code.upper()))
     expected = ornt.apply_orientation(np.asanyarray(nifti.dataobj), transform)
     np.testing.assert_array_equal(out.array[0], expected.T)
 

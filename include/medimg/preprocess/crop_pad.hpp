@@ -25,7 +25,7 @@ enum class PadMode {
 };
 
 /// A box of voxels: start (inclusive) and stop (exclusive) per spatial axis.
-struct IndexBox {
+struct MEDIMG_API IndexBox {
   std::vector<std::int64_t> start;
   std::vector<std::int64_t> stop;
   bool empty() const;

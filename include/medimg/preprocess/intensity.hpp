@@ -126,9 +126,10 @@ MEDIMG_API Image normalize_zscore(const Image& image, const ZScoreOptions& optio
 /// `mask` is undefined; the non-zero ones when `nonzero`). Returns {lower, upper} per channel.
 /// @throws ArgumentError unless 0 <= lower <= upper <= 100, for an empty selection or
 ///         non-finite voxels; ShapeError for a misfit mask.
-MEDIMG_API std::vector<IntensityRange> channel_percentiles(
-    const Image& image, double lower, double upper, const at::Tensor& mask = {},
-    bool nonzero = false);
+MEDIMG_API std::vector<IntensityRange> channel_percentiles(const Image& image, double lower,
+                                                           double upper,
+                                                           const at::Tensor& mask = {},
+                                                           bool nonzero = false);
 
 /// Clips every channel to its own [lower, upper] percentiles (channel_percentiles), e.g.
 /// 0.5 and 99.5 as nnU-Net does for CT; follow with normalize_zscore for nnU-Net's scheme.

@@ -1,5 +1,6 @@
 """Preprocessing (medimg.preprocess): intensity windows and normalisation, histogram
-equalisation and CLAHE (docs/preprocess_intensity.md).
+equalisation and CLAHE (docs/preprocess_intensity.md); resampling, crop/pad, flips, warps
+and filters (docs/preprocess_spatial.md).
 
 Every function accepts a medimg.Image, a torch.Tensor or a numpy array and returns the same
 kind; an Image keeps its geometry and metadata. Images are channel first, ``(C, Y, X)`` or

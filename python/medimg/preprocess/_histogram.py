@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Sequence, Union
 
 import numpy as np
-import torch
 
 from .._convert import ImageLike, as_image, as_tensor, like
 from .._medimg import ArgumentError, _clahe, _clahe_uint8, _equalize_hist
@@ -96,7 +95,8 @@ def clahe_uint8(x: ImageLike, clip_limit: float = 40.0,
     try:
         rows, cols = (int(v) for v in tile_grid)
     except (TypeError, ValueError):
-        raise ArgumentError(f"tile_grid must be two integers (rows, columns), got {tile_grid!r}") from None
+        raise ArgumentError(
+            f"tile_grid must be two integers (rows, columns), got {tile_grid!r}") from None
     result = like(x, _clahe_uint8(as_image(x), float(clip_limit), (rows, cols)))
     if isinstance(x, np.ndarray) and x.dtype == np.uint16:
         return result.astype(np.uint16)

@@ -22,7 +22,8 @@ def _pair(value: Sequence[float], name: str) -> Range:
     try:
         low, high = (float(v) for v in value)
     except (TypeError, ValueError):
-        raise ArgumentError(f"{name} must be a pair of numbers (low, high), got {value!r}") from None
+        raise ArgumentError(
+            f"{name} must be a pair of numbers (low, high), got {value!r}") from None
     return low, high
 
 
@@ -89,7 +90,8 @@ def window(x: Any, center: Optional[float] = None, width: Optional[float] = None
         elif isinstance(out, torch.Tensor):
             target = out
         else:
-            raise ArgumentError(f"out must be a numpy array or torch tensor, got {type(out).__name__}")
+            raise ArgumentError(
+                f"out must be a numpy array or torch tensor, got {type(out).__name__}")
         _window_out(target, tensor, center, width, mode, low, high)
         return out
     result = _window(tensor, center, width, mode, low, high)
@@ -154,7 +156,7 @@ def normalize_minmax(x: ImageLike, output: Sequence[float] = (0.0, 1.0)) -> Imag
     return like(x, _normalize_minmax(as_image(x), low, high))
 
 
-def _per_channel(values: Union[None, float, Sequence[float]], name: str) -> List[float]:
+def _per_channel(values: Union[None, float, Sequence[float]]) -> List[float]:
     if values is None:
         return []
     if np.ndim(values) == 0:
@@ -196,7 +198,7 @@ def normalize_zscore(x: ImageLike, *, mask: Any = None, nonzero: bool = False,
     """
     clip_range = None if clip is None else _pair(clip, "clip")
     result = _normalize_zscore(as_image(x), _mask(mask), bool(nonzero), clip_range,
-                               _per_channel(mean, "mean"), _per_channel(std, "std"))
+                               _per_channel(mean), _per_channel(std))
     return like(x, result)
 
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -16,6 +17,10 @@
 #include "medimg/core/error.hpp"
 #include "medimg/core/image.hpp"
 #include "medimg/core/parallel.hpp"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace medimg::detail {
 
@@ -54,14 +59,86 @@ decltype(auto) dispatch_output(at::Tensor& out, F&& f) {
   return f(out.data_ptr<float>());
 }
 
+/// std::isfinite as arithmetic (v − v is 0 unless v is ±inf or NaN), which vectorises.
 template <typename T>
 bool is_finite(T v) {
   if constexpr (std::is_floating_point_v<T>) {
-    return std::isfinite(v);
+    return v - v == T(0);
   } else {
     return true;
   }
 }
+
+/// Min and max of values, and whether all were finite.
+template <typename T>
+struct ValueRange {
+  T min = std::numeric_limits<T>::max();
+  T max = std::numeric_limits<T>::lowest();
+  bool finite = true;
+
+  static ValueRange merge(const ValueRange& a, const ValueRange& b) {
+    return {std::min(a.min, b.min), std::max(a.max, b.max), a.finite && b.finite};
+  }
+};
+
+/// The range of x[0 .. n). min/max are meaningless when !finite. GCC does not vectorise a
+/// float min/max reduction (it may not reorder it under IEEE rules), so float and double use
+/// SSE2 directly: 4x faster, and the order does not matter for finite values.
+template <typename T>
+ValueRange<T> value_range(const T* x, std::int64_t n) {
+  ValueRange<T> r;
+  std::int64_t i = 0;
+  int bad = 0;
+#if defined(__SSE2__)
+  if constexpr (std::is_same_v<T, float>) {
+    __m128 low = _mm_set1_ps(r.min), high = _mm_set1_ps(r.max), nonfinite = _mm_setzero_ps();
+    for (; i + 4 <= n; i += 4) {
+      const __m128 v = _mm_loadu_ps(x + i);
+      low = _mm_min_ps(low, v);
+      high = _mm_max_ps(high, v);
+      // v - v is 0 for finite v, NaN for ±inf and NaN, and NaN != 0.
+      nonfinite = _mm_or_ps(nonfinite, _mm_cmpneq_ps(_mm_sub_ps(v, v), _mm_setzero_ps()));
+    }
+    alignas(16) float lows[4], highs[4];
+    _mm_store_ps(lows, low);
+    _mm_store_ps(highs, high);
+    for (int k = 0; k < 4; ++k) {
+      r.min = std::min(r.min, lows[k]);
+      r.max = std::max(r.max, highs[k]);
+    }
+    bad = _mm_movemask_ps(nonfinite);
+  } else if constexpr (std::is_same_v<T, double>) {
+    __m128d low = _mm_set1_pd(r.min), high = _mm_set1_pd(r.max), nonfinite = _mm_setzero_pd();
+    for (; i + 2 <= n; i += 2) {
+      const __m128d v = _mm_loadu_pd(x + i);
+      low = _mm_min_pd(low, v);
+      high = _mm_max_pd(high, v);
+      nonfinite = _mm_or_pd(nonfinite, _mm_cmpneq_pd(_mm_sub_pd(v, v), _mm_setzero_pd()));
+    }
+    alignas(16) double lows[2], highs[2];
+    _mm_store_pd(lows, low);
+    _mm_store_pd(highs, high);
+    r.min = std::min(lows[0], lows[1]);
+    r.max = std::max(highs[0], highs[1]);
+    bad = _mm_movemask_pd(nonfinite);
+  }
+#endif
+  for (; i < n; ++i) {  // integers (which GCC vectorises itself) and the tail
+    const T v = x[i];
+    bad |= !is_finite(v);
+    r.min = v < r.min ? v : r.min;
+    r.max = v > r.max ? v : r.max;
+  }
+  r.finite = bad == 0;
+  return r;
+}
+
+/// The least work (voxels) worth a parallel region. Below it a kernel runs on the calling
+/// thread: a 512 x 512 slice takes about a millisecond there, and a parallel region costs
+/// more than it saves once the machine is busy, since the OpenMP barrier then waits for a
+/// descheduled worker (measured here: 2-thread equalize_hist of a slice 10-20x slower on a
+/// loaded 2-core machine, under 2x faster on an idle one).
+constexpr std::int64_t kParallelGrain = std::int64_t{1} << 18;
 
 /// Reduces [0, n) in fixed blocks of 64K items, block(first, last) -> R in parallel, then
 /// merge(R, R) in block order: the result never depends on the number of threads.
@@ -69,7 +146,7 @@ template <typename R, typename Block, typename Merge>
 R reduce_blocks(std::int64_t n, const R& init, Block&& block, Merge&& merge) {
   constexpr std::int64_t kBlock = 1 << 16;
   std::vector<R> partial(static_cast<std::size_t>((n + kBlock - 1) / kBlock), init);
-  parallel_for(0, static_cast<std::int64_t>(partial.size()), 1,
+  parallel_for(0, static_cast<std::int64_t>(partial.size()), kParallelGrain / kBlock,
                [&](std::int64_t first, std::int64_t last) {
                  for (std::int64_t b = first; b < last; ++b) {
                    partial[b] = block(b * kBlock, std::min(n, (b + 1) * kBlock));
@@ -80,10 +157,10 @@ R reduce_blocks(std::int64_t n, const R& init, Block&& block, Merge&& merge) {
   return total;
 }
 
-/// Runs body(first, last) over [0, n) in parallel chunks of at least 64K items.
+/// Runs body(first, last) over [0, n) in parallel chunks of at least kParallelGrain items.
 template <typename Body>
 void for_blocks(std::int64_t n, Body&& body) {
-  parallel_for(0, n, 1 << 16, body);
+  parallel_for(0, n, kParallelGrain, body);
 }
 
 /// A mask as one bool array per channel: shape (Y, X) / (Z, Y, X) or (1 or C, ...) against an

@@ -27,9 +27,11 @@ F round_half_even(F v) {
 /// img_as_uint's float → uint16: np.rint(x * 65535) clipped to [0, 65535], in the float's
 /// own precision; x is expected in [−1, 1].
 template <typename F>
-std::int64_t float_to_uint16(F x) {
-  const F scaled = round_half_even(x * F(65535));
-  return static_cast<std::int64_t>(std::min(std::max(scaled, F(0)), F(65535)));
+std::int32_t float_to_uint16(F x) {
+  F scaled = round_half_even(x * F(65535));
+  scaled = scaled < F(0) ? F(0) : scaled;  // selects and an int32 result: this vectorises
+  scaled = scaled > F(65535) ? F(65535) : scaled;
+  return static_cast<std::int32_t>(scaled);
 }
 
 /// img_as_uint's integer → uint16 (skimage/util/dtype.py _convert and _scale), for a channel
@@ -58,15 +60,25 @@ std::int64_t integer_to_uint16(T x, std::int64_t max) {
   }
 }
 
-/// rescale_intensity(u, out_range=(0, 16383)) then np.round, for one uint16 value u of a
-/// channel whose uint16 range is [low, high]: float64 arithmetic; a constant channel is
-/// clipped instead ("np.clip(image, omin, omax)").
-inline std::int64_t to_grey_level(std::int64_t u, std::int64_t low, std::int64_t high) {
-  if (low == high) return std::min<std::int64_t>(u, kGreyLevels - 1);
-  const double scaled = (static_cast<double>(u) - static_cast<double>(low)) /
-                        (static_cast<double>(high) - static_cast<double>(low)) *
-                        static_cast<double>(kGreyLevels - 1);
-  return static_cast<std::int64_t>(round_half_even(scaled));
+/// rescale_intensity(u, out_range=(0, 16383)) then np.round, then // bin_size: the bin of
+/// every uint16 value low + i of a channel whose uint16 range is [low, high], for i in
+/// [0, high − low], into bins[i]. float64 arithmetic as numpy's; a constant channel is clipped
+/// instead ("np.clip(image, omin, omax)"). Written as a plain loop so that it vectorises: the
+/// table has up to 65536 entries, as many as a small image has voxels.
+inline void grey_level_bins(std::int64_t low, std::int64_t high, std::int64_t bin_size,
+                            std::uint16_t* bins) {
+  if (low == high) {
+    bins[0] = static_cast<std::uint16_t>(std::min<std::int64_t>(low, kGreyLevels - 1) / bin_size);
+    return;
+  }
+  const double span = static_cast<double>(high) - static_cast<double>(low);
+  const double top = static_cast<double>(kGreyLevels - 1), size = static_cast<double>(bin_size);
+  const auto count = static_cast<std::int32_t>(high - low + 1);  // <= 65536
+  for (std::int32_t i = 0; i < count; ++i) {  // int32: packed int -> double conversion
+    // (u − low) is exact in float64; so is level / bin_size truncated, for levels < 2^14.
+    const double level = round_half_even(static_cast<double>(i) / span * top);
+    bins[i] = static_cast<std::uint16_t>(static_cast<std::int32_t>(level / size));
+  }
 }
 
 /// The padded index → source index map of np.pad(mode="reflect") along one axis of `size`,
@@ -147,8 +159,8 @@ inline void map_histogram(const std::vector<std::int64_t>& hist, std::int64_t n_
   std::int64_t sum = 0;
   for (std::size_t b = 0; b < hist.size(); ++b) {
     sum += hist[b];
-    const double v = std::min(static_cast<double>(sum) * scale,
-                              static_cast<double>(kGreyLevels - 1));
+    const double v =
+        std::min(static_cast<double>(sum) * scale, static_cast<double>(kGreyLevels - 1));
     out[b] = std::trunc(v);
   }
 }

@@ -29,16 +29,16 @@ TEST_CASE("equalize_hist of floats interpolates the CDF between bin centres") {
   // 0, 0.5, 1 in 2 bins [0, 0.5), [0.5, 1]: counts 1, 2; CDF 1/3, 1; centres 0.25, 0.75.
   const medimg::Image image(at::tensor({0.0f, 0.5f, 1.0f}).reshape({1, 1, 3}));
   const auto y = medimg::equalize_hist(image, 2).tensor();
-  CHECK(y[0][0][0].item<float>() == static_cast<float>(1.0f / 3));  // below the first centre
+  CHECK(y[0][0][0].item<float>() == static_cast<float>(1.0f / 3));   // below the first centre
   CHECK(y[0][0][1].item<float>() == Approx(2.0 / 3).epsilon(1e-7));  // halfway
-  CHECK(y[0][0][2].item<float>() == 1.0f);                          // beyond the last centre
+  CHECK(y[0][0][2].item<float>() == 1.0f);                           // beyond the last centre
 }
 
 TEST_CASE("equalize_hist takes the histogram from the mask and maps every voxel") {
   // The mask selects 10 and 20 only: 5 is below its range (-> first CDF value 0.5), 30
   // above (-> 1).
   const medimg::Image image(at::tensor({5, 10, 20, 30}, at::kInt).reshape({1, 1, 4}));
-  const at::Tensor mask = at::tensor({false, true, true, false}).reshape({1, 4});
+  const at::Tensor mask = at::tensor({0, 1, 1, 0}).ne(0).reshape({1, 4});
   const auto y = medimg::equalize_hist(image, 256, mask).tensor();
   CHECK(y[0][0][0].item<float>() == 0.5f);
   CHECK(y[0][0][1].item<float>() == 0.5f);

@@ -3,6 +3,7 @@
 #include <ATen/ops/arange.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/full.h>
+#include <ATen/ops/ones.h>
 #include <ATen/ops/tensor.h>
 #include <ATen/ops/zeros.h>
 
@@ -26,11 +27,11 @@ TEST_CASE("window linear-clip clips to [c - w/2, c + w/2] and scales to [0, 1]")
   const at::Tensor y = medimg::window(x, 40, 400);
   CHECK(y.scalar_type() == at::kFloat);
   CHECK(y.sizes() == x.sizes());
-  CHECK(at1(y, 0) == 0.0f);              // -200 is below the window
-  CHECK(at1(y, 40) == 0.0f);             // -160, the lower end
-  CHECK(at1(y, 240) == 0.5f);            // 40, the centre
-  CHECK(at1(y, 440) == 1.0f);            // 240, the upper end
-  CHECK(at1(y, 499) == 1.0f);            // 299 is above
+  CHECK(at1(y, 0) == 0.0f);                          // -200 is below the window
+  CHECK(at1(y, 40) == 0.0f);                         // -160, the lower end
+  CHECK(at1(y, 240) == 0.5f);                        // 40, the centre
+  CHECK(at1(y, 440) == 1.0f);                        // 240, the upper end
+  CHECK(at1(y, 499) == 1.0f);                        // 299 is above
   CHECK(at1(y, 140) == (-60.0f + 160.0f) / 400.0f);  // float32 arithmetic, exactly
 }
 
@@ -39,10 +40,10 @@ TEST_CASE("window follows DICOM's LINEAR and LINEAR_EXACT definitions") {
   const at::Tensor x = at::arange(-200, 300, at::kShort);
   // LINEAR, c = 40, w = 400: 0 for x <= c - 0.5 - (w - 1) / 2 = -160, 1 for x > 239.
   const auto linear = medimg::window(x, 40, 400, medimg::WindowOptions().mode(WindowMode::Linear));
-  CHECK(at1(linear, 40) == 0.0f);   // -160
-  CHECK(at1(linear, 41) > 0.0f);    // -159
-  CHECK(at1(linear, 439) == 1.0f);  // 239
-  CHECK(at1(linear, 438) < 1.0f);   // 238
+  CHECK(at1(linear, 40) == 0.0f);                              // -160
+  CHECK(at1(linear, 41) > 0.0f);                               // -159
+  CHECK(at1(linear, 439) == 1.0f);                             // 239
+  CHECK(at1(linear, 438) < 1.0f);                              // 238
   CHECK(at1(linear, 240) == (40.0f - 39.5f) / 399.0f + 0.5f);  // x = 40
   // LINEAR_EXACT: 0 for x <= c - w/2, 1 for x > c + w/2, (x - c) / w + 0.5 between.
   const auto exact =
@@ -57,7 +58,8 @@ TEST_CASE("window follows DICOM's LINEAR and LINEAR_EXACT definitions") {
 
 TEST_CASE("window maps to any output range, keeps NaN, and writes into a given buffer") {
   const at::Tensor x = at::tensor({-1000.0f, 0.0f, 1000.0f, std::nanf("")});
-  const auto inverted = medimg::window(x, 0, 1000, medimg::WindowOptions().output_min(255).output_max(0));
+  const auto inverted =
+      medimg::window(x, 0, 1000, medimg::WindowOptions().output_min(255).output_max(0));
   CHECK(at1(inverted, 0) == 255.0f);
   CHECK(at1(inverted, 1) == 127.5f);
   CHECK(at1(inverted, 2) == 0.0f);
@@ -84,9 +86,9 @@ TEST_CASE("window of an Image keeps its geometry; bad windows are refused") {
   CHECK_THROWS_AS(medimg::window(x, 40, 0), medimg::ArgumentError);
   CHECK_THROWS_AS(medimg::window(x, 40, -5), medimg::ArgumentError);
   CHECK_THROWS_AS(medimg::window(x, std::nan(""), 400), medimg::ArgumentError);
-  CHECK_THROWS_AS(medimg::window(x, 40, 0.5,
-                                 medimg::WindowOptions().mode(medimg::WindowMode::Linear)),
-                  medimg::ArgumentError);
+  CHECK_THROWS_AS(
+      medimg::window(x, 40, 0.5, medimg::WindowOptions().mode(medimg::WindowMode::Linear)),
+      medimg::ArgumentError);
   CHECK_THROWS_AS(medimg::window(at::zeros({0}, at::kShort), 40, 400), medimg::ShapeError);
   CHECK_THROWS_AS(medimg::window(at::Tensor(), 40, 400), medimg::ArgumentError);
 }
@@ -106,8 +108,8 @@ TEST_CASE("window presets and the image's own window") {
   image.meta()["WindowCenter"] = std::vector<double>{40, -600};  // "40\-600"
   image.meta()["WindowWidth"] = std::vector<double>{400, 1500};
   const medimg::Image own = medimg::window_from_metadata(image);
-  const auto expected = medimg::window(
-      image.tensor(), 40, 400, medimg::WindowOptions().mode(medimg::WindowMode::Linear));
+  const auto expected = medimg::window(image.tensor(), 40, 400,
+                                       medimg::WindowOptions().mode(medimg::WindowMode::Linear));
   CHECK(own.tensor().equal(expected));
 
   image.meta().erase("WindowWidth");
@@ -142,19 +144,22 @@ TEST_CASE("normalize_zscore: population std, masks, MONAI's nonzero, given stati
   CHECK(z[0][0][3].item<float>() == static_cast<float>(3 / std::sqrt(5.0)));
 
   // Statistics over the mask {2, 4}: mean 3, std 1; every voxel is normalised.
-  const at::Tensor mask = at::tensor({false, true, true, false}).reshape({1, 4});
+  const at::Tensor mask = at::tensor({0, 1, 1, 0}).ne(0).reshape({1, 4});
   const auto masked = medimg::normalize_zscore(image, medimg::ZScoreOptions().mask(mask)).tensor();
   CHECK(masked[0][0][0].item<float>() == -3.0f);
   CHECK(masked[0][0][3].item<float>() == 3.0f);
 
   // nonzero: statistics of {2, 4, 6} (mean 4, std sqrt(8/3)); the zero stays 0.
-  const auto nonzero = medimg::normalize_zscore(image, medimg::ZScoreOptions().nonzero(true)).tensor();
+  const auto nonzero =
+      medimg::normalize_zscore(image, medimg::ZScoreOptions().nonzero(true)).tensor();
   CHECK(nonzero[0][0][0].item<float>() == 0.0f);
   CHECK(nonzero[0][0][3].item<float>() == static_cast<float>(2 / std::sqrt(8.0 / 3)));
 
   // nnU-Net's CT scheme: clip, then given mean and std.
-  const auto ct = medimg::normalize_zscore(
-      image, medimg::ZScoreOptions().clip(medimg::IntensityRange{1, 5}).mean({2}).stddev({4})).tensor();
+  const auto ct =
+      medimg::normalize_zscore(
+          image, medimg::ZScoreOptions().clip(medimg::IntensityRange{1, 5}).mean({2}).stddev({4}))
+          .tensor();
   CHECK(ct[0][0][0].item<float>() == -0.25f);  // clipped to 1
   CHECK(ct[0][0][3].item<float>() == 0.75f);   // clipped to 5
 
@@ -166,12 +171,15 @@ TEST_CASE("normalize_zscore: population std, masks, MONAI's nonzero, given stati
 TEST_CASE("normalize_zscore refuses empty masks, misfit shapes and bad statistics") {
   const medimg::Image image(at::arange(0, 8, at::kFloat).reshape({2, 1, 4}));
   using medimg::ZScoreOptions;
-  CHECK_THROWS_WITH(medimg::normalize_zscore(image, ZScoreOptions().mask(at::zeros({1, 4}, at::kBool))),
-                    Contains("selects no voxel"));
-  CHECK_THROWS_AS(medimg::normalize_zscore(image, ZScoreOptions().mask(at::ones({1, 5}, at::kBool))),
-                  medimg::ShapeError);
-  CHECK_THROWS_AS(medimg::normalize_zscore(image, ZScoreOptions().mask(at::ones({3, 1, 4}, at::kBool))),
-                  medimg::ShapeError);
+  CHECK_THROWS_WITH(
+      medimg::normalize_zscore(image, ZScoreOptions().mask(at::zeros({1, 4}, at::kBool))),
+      Contains("selects no voxel"));
+  CHECK_THROWS_AS(
+      medimg::normalize_zscore(image, ZScoreOptions().mask(at::ones({1, 5}, at::kBool))),
+      medimg::ShapeError);
+  CHECK_THROWS_AS(
+      medimg::normalize_zscore(image, ZScoreOptions().mask(at::ones({3, 1, 4}, at::kBool))),
+      medimg::ShapeError);
   CHECK_THROWS_AS(medimg::normalize_zscore(image, ZScoreOptions().mean({1})),
                   medimg::ArgumentError);
   CHECK_THROWS_AS(medimg::normalize_zscore(image, ZScoreOptions().mean({1}).stddev({0})),

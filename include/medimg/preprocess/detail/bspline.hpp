@@ -81,7 +81,9 @@ inline void prefilter_cubic_lines(double* c, std::int64_t n, std::int64_t width,
       if (n <= kPoleHorizon) {
         const double zn = std::pow(z, static_cast<double>(n));
         double sum = at(0, w) + zn * at(n - 1, w), zi = z;
-        for (std::int64_t i = 1; i < n; ++i, zi *= z) sum += zi * (at(i, w) + zn * at(n - 1 - i, w));
+        for (std::int64_t i = 1; i < n; ++i, zi *= z) {
+          sum += zi * (at(i, w) + zn * at(n - 1 - i, w));
+        }
         at(0, w) = c0 + sum * z / (1.0 - zn * zn);
       } else {
         double sum = 0.0, zi = 1.0;
@@ -92,7 +94,9 @@ inline void prefilter_cubic_lines(double* c, std::int64_t n, std::int64_t width,
       if (n <= kPoleHorizon) {
         const double zn1 = std::pow(z, static_cast<double>(n - 1));
         double sum = at(0, w) + zn1 * at(n - 1, w), zi = z;
-        for (std::int64_t i = 1; i < n - 1; ++i, zi *= z) sum += zi * (at(i, w) + zn1 * at(n - 1 - i, w));
+        for (std::int64_t i = 1; i < n - 1; ++i, zi *= z) {
+          sum += zi * (at(i, w) + zn1 * at(n - 1 - i, w));
+        }
         at(0, w) = sum / (1.0 - zn1 * zn1);
       } else {
         double sum = 0.0, zi = 1.0;

@@ -1,0 +1,271 @@
+"""equalize_hist and clahe against scikit-image (0.19), clahe_uint8 against OpenCV, on real
+CT/MR images and random arrays."""
+
+import numpy as np
+import pydicom
+import pytest
+import torch
+from skimage import exposure
+
+import medimg
+from dicom_reference import shared_data
+from medimg import preprocess as pp
+
+
+def assert_close_to_skimage(got, expected, dtype):
+    """Float inputs give skimage's float result bit for bit; integer inputs give float32 where
+    skimage gives float64, so they agree to float32 rounding (< 6e-8)."""
+    got = np.asarray(got)
+    if dtype in (np.float32, np.float64):
+        assert got.dtype == expected.dtype
+        np.testing.assert_array_equal(got, expected)
+    else:
+        assert got.dtype == np.float32
+        difference = np.abs(got.astype(np.float64) - expected)
+        assert difference.max() < 6e-8 and difference.mean() < 1e-3
+
+
+def lidc_slice():
+    ds = pydicom.dcmread(shared_data() / "lidc_idri_subset/LIDC-IDRI-0001/z-100.000000.dcm")
+    return ds.pixel_array  # int16, stored values (HU + 1024)
+
+
+def ct_small(data_dir):
+    return medimg.io.read_dicom(data_dir / "ct_small.dcm")  # float32 HU, (1, 128, 128)
+
+
+def ct_volume(root_dir):
+    return medimg.io.read_nifti(root_dir / "tests/data/nifti/example_ct_sm.nii.gz")
+
+
+# ---- equalize_hist -----------------------------------------------------------------------
+
+def test_equalize_hist_equals_skimage_on_real_images(data_dir, root_dir):
+    ct = ct_small(data_dir)
+    hu = ct.array[0]
+    for nbins in (256, 64, 1000):
+        got = pp.equalize_hist(ct, nbins=nbins)
+        assert isinstance(got, medimg.Image) and got.geometry == ct.geometry
+        assert_close_to_skimage(got.array[0], exposure.equalize_hist(hu, nbins=nbins), np.float32)
+    png = medimg.io.read_raster(data_dir / "ct_small_slice.png").array  # uint16 values, int32
+    assert_close_to_skimage(pp.equalize_hist(png)[0],
+                            exposure.equalize_hist(png[0].astype(np.uint16)), np.uint16)
+    lidc = lidc_slice()
+    assert_close_to_skimage(pp.equalize_hist(lidc[None])[0], exposure.equalize_hist(lidc),
+                            np.int16)
+    volume = ct_volume(root_dir).array  # 3D int16
+    assert_close_to_skimage(pp.equalize_hist(volume)[0], exposure.equalize_hist(volume[0]),
+                            np.int16)
+    hu_volume = volume.astype(np.float32) * 0.5
+    assert_close_to_skimage(pp.equalize_hist(hu_volume, nbins=300)[0],
+                            exposure.equalize_hist(hu_volume[0], nbins=300), np.float32)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint8, np.int16, np.int32])
+def test_equalize_hist_equals_skimage_on_random_images(dtype):
+    rng = np.random.default_rng(np.dtype(dtype).num)
+    if dtype in (np.float32, np.float64):
+        x = (rng.gamma(2.0, 3.0, (2, 61, 47)) - 4).astype(dtype)
+    else:
+        info = np.iinfo(dtype)
+        x = rng.integers(max(info.min, -3000), min(info.max, 3000), (2, 61, 47)).astype(dtype)
+    mask = rng.random((61, 47)) > 0.3
+    for c in range(2):
+        assert_close_to_skimage(pp.equalize_hist(x, nbins=100)[c],
+                                exposure.equalize_hist(x[c], nbins=100), dtype)
+        assert_close_to_skimage(pp.equalize_hist(x, mask=mask)[c],
+                                exposure.equalize_hist(x[c], mask=mask), dtype)
+    constant = np.full((1, 5, 5), 2.5, dtype)
+    assert_close_to_skimage(pp.equalize_hist(constant)[0], exposure.equalize_hist(constant[0]),
+                            dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("base, spread, nbins", [(1e8, 64, 256), (3.0, 1e-5, 1000),
+                                                 (-7e7, 40, 100), (16777218.0, 0, 256)])
+def test_equalize_hist_follows_numpy_where_bin_edges_coincide(dtype, base, spread, nbins):
+    # Ranges too narrow for the float type: rounded edges coincide, numpy.histogram's
+    # one-step correction and numpy.interp's coinciding centres decide the result.
+    rng = np.random.default_rng(9)
+    x = (dtype(base) + rng.integers(0, 9, (1, 20, 30)) * dtype(spread / 8)).astype(dtype)
+    np.testing.assert_array_equal(pp.equalize_hist(x, nbins=nbins)[0],
+                                  exposure.equalize_hist(x[0], nbins=nbins))
+
+
+def test_equalize_hist_keeps_the_input_kind():
+    x = torch.rand(1, 16, 16)
+    assert isinstance(pp.equalize_hist(x), torch.Tensor)
+    assert isinstance(pp.equalize_hist(x.numpy()), np.ndarray)
+    both = pp.equalize_hist(torch.cat([x, x ** 3]))
+    np.testing.assert_array_equal(both[1].numpy(), pp.equalize_hist(x ** 3)[0].numpy())
+
+
+def test_equalize_hist_refuses_bad_input():
+    x = np.random.default_rng(0).random((1, 8, 8)).astype(np.float32)
+    with pytest.raises(medimg.ArgumentError, match="nbins"):
+        pp.equalize_hist(x, nbins=1)
+    with pytest.raises(medimg.ArgumentError, match="selects no voxel"):
+        pp.equalize_hist(x, mask=np.zeros((8, 8), bool))
+    with pytest.raises(medimg.ShapeError, match="mask"):
+        pp.equalize_hist(x, mask=np.ones((8, 9), bool))
+    x[0, 1, 1] = np.inf
+    with pytest.raises(medimg.ArgumentError, match="infinite"):
+        pp.equalize_hist(x)
+    with pytest.raises(medimg.ShapeError):
+        pp.equalize_hist(np.zeros((8, 8), np.float32))  # no channel axis
+    with pytest.raises(medimg.Unsupported, match="float32"):
+        pp.equalize_hist(np.array([[[0, 2 ** 40]]], np.int64))
+
+
+# ---- clahe -------------------------------------------------------------------------------
+
+def test_clahe_equals_skimage_on_real_2d_images(data_dir):
+    ct = ct_small(data_dir)
+    # A windowed CT slice in [0, 1], as skimage expects floats.
+    soft = pp.window(ct, preset="abdomen")
+    got = pp.clahe(soft)
+    assert isinstance(got, medimg.Image) and got.geometry == ct.geometry
+    assert_close_to_skimage(got.array[0], exposure.equalize_adapthist(soft.array[0]), np.float32)
+    for kernel, clip, nbins in [(16, 0.02, 256), ((9, 40), 0.0, 128), (200, 0.05, 300)]:
+        assert_close_to_skimage(
+            pp.clahe(soft, clip_limit=clip, kernel_size=kernel, nbins=nbins).array[0],
+            exposure.equalize_adapthist(soft.array[0], kernel_size=kernel, clip_limit=clip,
+                                        nbins=nbins), np.float32)
+    # The 16-bit PNG (uint16, int32 in medimg) and LIDC's int16 stored values.
+    png = medimg.io.read_raster(data_dir / "ct_small_slice.png").array
+    assert_close_to_skimage(pp.clahe(png)[0],
+                            exposure.equalize_adapthist(png[0].astype(np.uint16)), np.uint16)
+    lidc = lidc_slice()
+    assert_close_to_skimage(pp.clahe(lidc[None], kernel_size=(48, 80))[0],
+                            exposure.equalize_adapthist(lidc, kernel_size=(48, 80)), np.int16)
+
+
+def test_clahe_equals_skimage_on_a_real_3d_volume(root_dir):
+    ct = ct_volume(root_dir)
+    soft = pp.window(ct, 40, 400)  # (1, 30, 101, 122) in [0, 1]
+    got = pp.clahe(soft)  # kernel (3, 12, 15), as skimage's default
+    assert got.geometry == ct.geometry
+    assert_close_to_skimage(got.array[0], exposure.equalize_adapthist(soft.array[0]), np.float32)
+    assert_close_to_skimage(
+        pp.clahe(soft, kernel_size=(5, 20, 20), clip_limit=0.03, nbins=64).array[0],
+        exposure.equalize_adapthist(soft.array[0], kernel_size=(5, 20, 20), clip_limit=0.03,
+                                    nbins=64), np.float32)
+    # int16 HU: skimage's img_as_uint turns negative values into 0, and so does medimg.
+    assert_close_to_skimage(pp.clahe(ct.array)[0], exposure.equalize_adapthist(ct.array[0]),
+                            np.int16)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint8, np.int16, np.int8, bool])
+def test_clahe_equals_skimage_on_random_images(dtype):
+    rng = np.random.default_rng(3)
+    shape = (2, 45, 38)
+    if dtype in (np.float32, np.float64):
+        x = rng.uniform(-1, 1, shape).astype(dtype)  # skimage's full float range
+    elif dtype is bool:
+        x = rng.random(shape) > 0.7
+    else:
+        info = np.iinfo(dtype)
+        x = rng.integers(info.min, info.max, shape, endpoint=True).astype(dtype)
+    for kernel, clip in [(None, 0.01), (7, 0.1), ((10, 64), 1.0)]:
+        got = pp.clahe(x, clip_limit=clip, kernel_size=kernel)
+        for c in range(2):
+            assert_close_to_skimage(got[c], exposure.equalize_adapthist(
+                x[c], kernel_size=kernel, clip_limit=clip), dtype)
+
+
+def test_clahe_equals_skimage_on_random_3d_images():
+    rng = np.random.default_rng(4)
+    x = rng.random((1, 13, 22, 17)).astype(np.float32)
+    for kernel in (None, (4, 5, 6), 30):
+        assert_close_to_skimage(pp.clahe(x, kernel_size=kernel)[0],
+                                exposure.equalize_adapthist(x[0], kernel_size=kernel), np.float32)
+
+
+def test_clahe_rescales_floats_outside_unit_range_first(data_dir):
+    # skimage refuses floats outside [-1, 1]; medimg rescales them to [0, 1] first.
+    hu = ct_small(data_dir).array[0]
+    with pytest.raises(ValueError):
+        exposure.equalize_adapthist(hu)
+    expected = exposure.equalize_adapthist(exposure.rescale_intensity(hu, out_range=(0.0, 1.0)))
+    assert_close_to_skimage(pp.clahe(hu[None])[0], expected, np.float32)
+    constant = np.full((1, 12, 12), 0.25, np.float32)
+    assert_close_to_skimage(pp.clahe(constant)[0], exposure.equalize_adapthist(constant[0]),
+                            np.float32)
+
+
+def test_clahe_refuses_bad_options():
+    x = np.random.default_rng(0).random((1, 16, 16)).astype(np.float32)
+    for clip in (-0.01, 1.01, np.nan):
+        with pytest.raises(medimg.ArgumentError, match="clip_limit"):
+            pp.clahe(x, clip_limit=clip)
+    for kernel in (0, (8, 0), (4, 4, 4), -3):
+        with pytest.raises(medimg.ArgumentError, match="kernel_size"):
+            pp.clahe(x, kernel_size=kernel)
+    with pytest.raises(medimg.ArgumentError, match="nbins"):
+        pp.clahe(x, nbins=1)
+    x[0, 3, 3] = np.nan
+    with pytest.raises(medimg.ArgumentError, match="NaN"):
+        pp.clahe(x)
+
+
+def test_large_images_take_the_parallel_paths_with_the_same_result():
+    # Over 2^18 voxels per channel the kernels split the work between threads; the result
+    # must not change with the thread count and must still be skimage's.
+    rng = np.random.default_rng(8)
+    x = rng.random((1, 8, 256, 256), dtype=np.float32)
+    before = medimg.get_num_threads()
+    try:
+        results = []
+        for threads in (1, 2):
+            medimg.set_num_threads(threads)
+            results.append((pp.equalize_hist(x), pp.clahe(x, kernel_size=(4, 64, 64)),
+                            pp.window(x, 0.5, 0.6), pp.normalize_zscore(x)))
+    finally:
+        medimg.set_num_threads(before)
+    for one, two in zip(*results):
+        np.testing.assert_array_equal(one, two)
+    equalized, contrast, _, _ = results[1]
+    np.testing.assert_array_equal(equalized[0], exposure.equalize_hist(x[0]))
+    np.testing.assert_array_equal(contrast[0],
+                                  exposure.equalize_adapthist(x[0], kernel_size=(4, 64, 64)))
+
+
+# ---- clahe_uint8 (OpenCV) ----------------------------------------------------------------
+
+def test_clahe_uint8_is_identical_to_opencv(data_dir):
+    cv2 = pytest.importorskip("cv2")
+    soft = (pp.window(ct_small(data_dir), preset="abdomen").array * 255).astype(np.uint8)
+    for clip, grid in [(40.0, (8, 8)), (2.0, (4, 2)), (0.0, (3, 5))]:
+        expected = cv2.createCLAHE(clipLimit=clip, tileGridSize=grid[::-1]).apply(soft[0])
+        np.testing.assert_array_equal(pp.clahe_uint8(soft, clip, grid)[0], expected)
+    png = cv2.imread(str(data_dir / "ct_small_slice.png"), cv2.IMREAD_UNCHANGED)  # uint16
+    expected = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8)).apply(png)
+    got = pp.clahe_uint8(png[None], 3.0)
+    assert got.dtype == np.uint16
+    np.testing.assert_array_equal(got[0], expected)
+
+
+def test_clahe_uint8_kinds_and_errors(data_dir):
+    png = medimg.io.read_raster(data_dir / "ct_small_slice.png")  # int32 holding uint16
+    got = pp.clahe_uint8(png)
+    assert isinstance(got, medimg.Image) and got.dtype == torch.int32
+    as_uint16 = pp.clahe_uint8(png.array.astype(np.uint16))
+    assert as_uint16.dtype == np.uint16
+    np.testing.assert_array_equal(as_uint16, got.array)
+    bytes_ = torch.randint(0, 256, (2, 20, 30), dtype=torch.uint8)
+    out = pp.clahe_uint8(bytes_, 4.0, (2, 3))
+    assert out.dtype == torch.uint8
+    alone = pp.clahe_uint8(bytes_[1:], 4.0, (2, 3))
+    np.testing.assert_array_equal(out[1].numpy(), alone[0].numpy())
+    with pytest.raises(medimg.ArgumentError, match="uint8"):
+        pp.clahe_uint8(bytes_.float())
+    with pytest.raises(medimg.ShapeError, match="2D"):
+        pp.clahe_uint8(bytes_[None])
+    with pytest.raises(medimg.ArgumentError, match="tile_grid"):
+        pp.clahe_uint8(bytes_, 40.0, (0, 8))
+    with pytest.raises(medimg.ArgumentError, match="tile_grid"):
+        pp.clahe_uint8(bytes_, 40.0, (8, 8, 8))
+    with pytest.raises(medimg.ArgumentError, match="clip_limit"):
+        pp.clahe_uint8(bytes_, -1.0)
+    with pytest.raises(medimg.ArgumentError, match="65535"):
+        pp.clahe_uint8(np.full((1, 8, 8), 70000, np.int32))
