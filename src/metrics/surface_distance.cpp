@@ -7,6 +7,7 @@
 #include <limits>
 #include <numeric>
 
+#include "detail/foreground_box.hpp"
 #include "medimg/core/dispatch.hpp"
 #include "medimg/core/parallel.hpp"
 #include "medimg/metrics/detail/mask_checks.hpp"
@@ -31,31 +32,12 @@ struct Box {
 // the background face-neighbours of every surface voxel) and clipped to the image.
 Box union_bounding_box(const ImageView<const std::uint8_t, 3>& a,
                        const ImageView<const std::uint8_t, 3>& b) {
+  const detail::VoxelBox found = detail::foreground_box(a, b);
+  if (found.empty()) return Box{};  // both masks empty
   Box box;
-  box.lo = a.shape();
-  box.hi = {0, 0, 0};
-  for (std::int64_t z = 0; z < a.size(0); ++z)
-    for (std::int64_t y = 0; y < a.size(1); ++y) {
-      const std::uint8_t* ra = &a(z, y, 0);
-      const std::uint8_t* rb = &b(z, y, 0);
-      std::int64_t first = -1, last = -1;
-      for (std::int64_t x = 0; x < a.size(2); ++x) {
-        if (ra[x] | rb[x]) {
-          if (first < 0) first = x;
-          last = x;
-        }
-      }
-      if (first < 0) continue;
-      const Index3 lo{z, y, first}, hi{z + 1, y + 1, last + 1};
-      for (int k = 0; k < 3; ++k) {
-        box.lo[k] = std::min(box.lo[k], lo[k]);
-        box.hi[k] = std::max(box.hi[k], hi[k]);
-      }
-    }
-  if (box.hi[0] == 0) return Box{};  // both masks empty
   for (int k = 0; k < 3; ++k) {
-    box.lo[k] = std::max<std::int64_t>(0, box.lo[k] - 1);
-    box.hi[k] = std::min(a.size(k), box.hi[k] + 1);
+    box.lo[k] = std::max<std::int64_t>(0, found.lo[k] - 1);
+    box.hi[k] = std::min(a.size(k), found.hi[k] + 1);
   }
   return box;
 }

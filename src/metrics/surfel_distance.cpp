@@ -8,8 +8,10 @@
 #include <cstdint>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <utility>
 
+#include "detail/foreground_box.hpp"
 #include "detail/surfel_tables.hpp"
 #include "medimg/core/dispatch.hpp"
 #include "medimg/core/parallel.hpp"
@@ -22,25 +24,6 @@ namespace {
 using Index3 = std::array<std::int64_t, 3>;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// The voxels [lo, hi) holding the foreground of either mask (3D uint8 views of equal shape);
-// nullopt when both are empty.
-std::optional<std::pair<Index3, Index3>> foreground_box(const at::Tensor& a, const at::Tensor& b) {
-  const at::Tensor any = a.logical_or(b);
-  const at::Tensor rows = any.any(2);  // (Z, Y): one pass over the volume, then small
-  const at::Tensor per_axis[3] = {rows.any(1), rows.any(0), any.any(0).any(0)};
-  Index3 lo{}, hi{};
-  for (int k = 0; k < 3; ++k) {
-    const at::Tensor set = per_axis[k].contiguous();
-    const bool* p = set.data_ptr<bool>();
-    const std::int64_t n = set.numel();
-    lo[k] = std::find(p, p + n, true) - p;
-    if (lo[k] == n) return std::nullopt;
-    hi[k] = n;
-    while (!p[hi[k] - 1]) --hi[k];
-  }
-  return std::make_pair(lo, hi);
-}
 
 // The neighbour code of every cube (every square when dims == 2) between the voxel centres of
 // `padded`: bit 4a + 2b + c (2a + b) set when the corner at offset (a, b, c) is foreground.
@@ -160,12 +143,13 @@ SurfelDistances surfel_distances(const at::Tensor& pred, const at::Tensor& ref,
     return g.dims == 3 ? g.mask : g.mask.unsqueeze(0);
   };
   const at::Tensor pv = as_volume(p), rv = as_volume(r);
-  const auto box = foreground_box(pv, rv);
-  if (!box) return {};
+  const detail::VoxelBox box = detail::foreground_box(view<const std::uint8_t, 3>(pv),
+                                                      view<const std::uint8_t, 3>(rv));
+  if (box.empty()) return {};
 
   // The box with one background voxel on each side (2D: not along the added axis 0), so that
   // the cubes reach one voxel beyond the foreground: one cube per pair of neighbours.
-  const Index3 lo = box->first, hi = box->second;
+  const Index3 lo = box.lo, hi = box.hi;
   const std::vector<std::int64_t> pad =
       p.dims == 3 ? std::vector<std::int64_t>{1, 1, 1, 1, 1, 1}
                   : std::vector<std::int64_t>{1, 1, 1, 1};
