@@ -21,4 +21,7 @@ PYBIND11_MODULE(_medimg, m) {
   medimg::python::bind_augment(m);
   medimg::python::bind_phantoms(m);
   medimg::python::bind_io_lidc(m);
+  medimg::python::bind_nn(m);
+  medimg::python::bind_classic_cascade(m);
+  medimg::python::bind_classic(m);
 }

@@ -10,7 +10,9 @@ PACKAGES="
   pybind11-dev catch2
   python3 python3-dev python3-venv python3-pip python3-setuptools python3-numpy python3-pytest
   python3-pil python3-pydicom python3-gdcm python3-nibabel python3-skimage python3-scipy python3-sklearn
+  python3-torchvision
   dcm2niix
+  opencv-data python3-opencv
 "
 
 missing=""

@@ -29,6 +29,8 @@ from ._medimg import (
 from ._convert import as_image, like
 from ._statistics import channel_stats
 from . import augment, io, metrics, phantoms, preprocess
+from . import nn
+from . import classic
 
 __all__ = [
     "ArgumentError",
@@ -46,10 +48,12 @@ __all__ = [
     "as_image",
     "augment",
     "channel_stats",
+    "classic",
     "default_num_threads",
     "get_num_threads",
     "io",
     "metrics",
+    "nn",
     "phantoms",
     "preprocess",
     "like",

@@ -1,0 +1,16 @@
+"""Networks (medimg.nn): U-Net, ResNet, EfficientNet, CBAM and a 3D CNN classifier.
+
+Each is the C++ network of medimg::nn (the code C++ applications run), bound as a
+torch.nn.Module: parameters(), state_dict()/load_state_dict(), train()/eval(), .to(),
+optimizers and autograd work as for any PyTorch module. See docs/nn.md.
+"""
+
+from ._module import CppModule
+from ._networks import *  # noqa: F401,F403
+from ._networks import __all__ as _networks_all
+from ._tools import *  # noqa: F401,F403
+from ._tools import __all__ as _tools_all
+
+__all__ = ["CppModule"]
+__all__ += _networks_all
+__all__ += _tools_all

@@ -1,0 +1,147 @@
+"""The networks: C++ medimg::nn modules as torch.nn.Modules (see _module.CppModule)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import _medimg
+from ._module import CppModule, register
+
+__all__ = ["UNet", "ResNet", "EfficientNet", "CBAM", "CNN3d"]
+
+
+class UNet(CppModule, _medimg.UNet):
+    """U-Net for 2D or 3D segmentation (medimg::nn::UNet).
+
+    Parameters (keyword-only)
+    ----------
+    spatial_dims : int
+        2 for ``(N, C, H, W)`` input, 3 for ``(N, C, D, H, W)``.
+    in_channels, out_channels : int
+        Input channels and output logit channels.
+    features : sequence of int, default (32, 64, 128, 256, 512)
+        Channels per level, finest first; ``(64, 128, 256, 512, 1024)`` is the original.
+    norm : {"batch", "instance", "group", "none"}, default "batch"
+    num_groups : int, default 8
+        Groups of ``norm="group"``.
+    activation : {"relu", "leaky_relu", "silu"}, default "relu"
+    dropout : float, default 0
+        Dropout inside every convolution block.
+    upsample : {"transposed", "interpolation"}, default "transposed"
+    residual : bool, default False
+        Residual convolution blocks.
+    deep_supervision : bool, default False
+        Auxiliary heads on the decoder levels; ``forward_deep_supervision(x)`` returns them.
+    pad_input : bool, default True
+        Pad inputs whose size is not a multiple of ``2 ** (len(features) - 1)`` and crop the
+        output back; False raises ShapeError for them.
+
+    ``forward(x)`` returns logits ``(N, out_channels, *spatial)`` of the input's size.
+    ``forward_features(x, names)`` returns ``(output, {name: tensor})`` for the layers named
+    as in ``named_modules()`` (e.g. ``"encoder.4"``, ``"decoder.3.conv2"``).
+
+    Examples
+    --------
+    >>> net = UNet(spatial_dims=2, in_channels=1, out_channels=2, features=(16, 32, 64))
+    >>> net(torch.zeros(1, 1, 50, 60)).shape
+    torch.Size([1, 2, 50, 60])
+    """
+
+    def __init__(self, **options: Any) -> None:
+        CppModule.__init__(self, _medimg.cpp.UNet(**options))
+
+
+class ResNet(CppModule, _medimg.ResNet):
+    """ResNet-18/34/50/101 in 2D or 3D (medimg::nn::ResNet).
+
+    The 2D networks are torchvision's, with the same parameter names:
+    ``ResNet(50).load_state_dict(torchvision.models.resnet50().state_dict())`` works.
+
+    Parameters
+    ----------
+    depth : {18, 34, 50, 101}
+    spatial_dims : int, default 2 (keyword-only, as the rest)
+    in_channels : int, default 3
+    num_classes : int, default 1000
+    cbam : bool, default False
+        CBAM attention in every residual block, before the addition.
+    cbam_reduction : int, default 16
+
+    Methods beyond torch.nn.Module: ``forward_features(x, names)``, ``freeze_backbone()``
+    (only ``fc`` stays trainable), ``unfreeze()``, ``replace_head(num_classes)`` (a fresh
+    ``fc``; build the optimizer afterwards).
+    """
+
+    def __init__(self, depth: int, **options: Any) -> None:
+        CppModule.__init__(self, _medimg.cpp.ResNet(depth, **options))
+
+
+class EfficientNet(CppModule, _medimg.EfficientNet):
+    """EfficientNet-B0…B4 (medimg::nn::EfficientNet), torchvision's efficientnet_b0…b4
+    layer for layer, with the same parameter names.
+
+    Parameters
+    ----------
+    variant : {"b0", "b1", "b2", "b3", "b4"}, default "b0"
+    spatial_dims : int, default 2 (keyword-only, as the rest)
+    in_channels : int, default 3
+    num_classes : int, default 1000
+    dropout : float, optional
+        Classifier dropout; the variant's (0.2 … 0.4) by default.
+    stochastic_depth : float, default 0.2
+        Drop probability of the last MBConv block, linearly less for earlier ones.
+    cbam : bool, default False
+        CBAM attention on every MBConv block's output.
+    cbam_reduction : int, default 16
+
+    Methods: ``forward_features``, ``freeze_backbone()`` (only ``classifier`` stays
+    trainable), ``unfreeze()``, ``replace_head(num_classes)``.
+    """
+
+    def __init__(self, variant: str = "b0", **options: Any) -> None:
+        CppModule.__init__(self, _medimg.cpp.EfficientNet(variant, **options))
+
+
+class CBAM(CppModule, _medimg.CBAM):
+    """Convolutional Block Attention Module (medimg::nn::CBAM): channel then spatial
+    attention gates; the output has the input's shape ``(N, channels, *spatial)``.
+
+    Parameters
+    ----------
+    channels : int
+    reduction : int, default 16 (keyword-only, as the rest)
+        Hidden width of the channel MLP is ``max(1, channels // reduction)``.
+    spatial_kernel : int, default 7
+    spatial_dims : int, default 2
+    """
+
+    def __init__(self, channels: int, **options: Any) -> None:
+        CppModule.__init__(self, _medimg.cpp.CBAM(channels, **options))
+
+
+class CNN3d(CppModule, _medimg.CNN3d):
+    """A compact 3D CNN classifier for 32³–64³ patches (medimg::nn::CNN3d).
+
+    Parameters (keyword-only)
+    ----------
+    in_channels : int, default 1
+    num_classes : int, default 2
+    features : sequence of int, default (32, 64, 128, 256)
+        Channels per stage; every stage after the first halves the resolution.
+    norm : {"batch", "instance", "group", "none"}, default "batch"
+    num_groups : int, default 8
+    activation : {"relu", "leaky_relu", "silu"}, default "relu"
+    dropout : float, default 0.3
+        Before the final Linear layer.
+
+    Methods: ``forward_features``, ``freeze_backbone()``, ``unfreeze()``,
+    ``replace_head(num_classes)``.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        CppModule.__init__(self, _medimg.cpp.CNN3d(**options))
+
+
+for _public in (UNet, ResNet, EfficientNet, CBAM, CNN3d):
+    register(getattr(_medimg.cpp, _public.__name__), _public)
+del _public
