@@ -24,4 +24,5 @@ PYBIND11_MODULE(_medimg, m) {
   medimg::python::bind_nn(m);
   medimg::python::bind_classic_cascade(m);
   medimg::python::bind_classic(m);
+  medimg::python::bind_classic_lung(m);
 }

@@ -6,24 +6,10 @@
 #include "medimg/core/error.hpp"
 #include "medimg/core/parallel.hpp"
 #include "medimg/preprocess/detail/border_index.hpp"
+#include "medimg/preprocess/detail/gaussian_kernel.hpp"
 
 namespace medimg {
 namespace {
-
-/// scipy's _gaussian_kernel1d (order 0): exp(-x^2 / (2 sigma^2)) over [-radius, radius],
-/// normalised to sum 1.
-std::vector<double> gaussian_kernel(double sigma, double truncate) {
-  const auto radius = static_cast<std::int64_t>(truncate * sigma + 0.5);
-  std::vector<double> weights(2 * radius + 1);
-  double sum = 0.0;
-  for (std::int64_t i = -radius; i <= radius; ++i) {
-    const double w = std::exp(-0.5 / (sigma * sigma) * static_cast<double>(i * i));
-    weights[i + radius] = w;
-    sum += w;
-  }
-  for (double& w : weights) w /= sum;
-  return weights;
-}
 
 /// Correlates every line of `volume` along `axis` with `weights` in place.
 template <typename T>
@@ -85,7 +71,7 @@ at::Tensor gaussian_filter(const at::Tensor& voxels, std::vector<double> sigma,
   at::Tensor as4 = dims == 3 ? out : out.unsqueeze(1);
   for (int k = 0; k < dims; ++k) {
     if (sigma[k] <= 1e-15) continue;  // scipy skips these axes too
-    const auto weights = gaussian_kernel(sigma[k], options.truncate);
+    const auto weights = detail::gaussian_weights(sigma[k], options.truncate);
     const int axis = k + (dims == 3 ? 1 : 2);
     if (out.scalar_type() == at::kDouble) {
       filter_axis(view<double, 4>(as4), axis, weights, options);
@@ -107,4 +93,19 @@ Image gaussian(const Image& image, std::vector<double> sigma_mm, const GaussianO
   return image.with_tensor(gaussian_filter(image.tensor(), sigma_mm, options));
 }
 
+namespace detail {
+
+std::vector<double> gaussian_weights(double sigma, double truncate) {
+  const auto radius = static_cast<std::int64_t>(truncate * sigma + 0.5);
+  std::vector<double> weights(2 * radius + 1);
+  double sum = 0.0;
+  for (std::int64_t i = -radius; i <= radius; ++i) {
+    weights[i + radius] = std::exp(-0.5 / (sigma * sigma) * static_cast<double>(i * i));
+    sum += weights[i + radius];
+  }
+  for (double& w : weights) w /= sum;
+  return weights;
+}
+
+}  // namespace detail
 }  // namespace medimg

@@ -12,12 +12,9 @@
 
 #include "medimg/core/parallel.hpp"
 #include "medimg/preprocess/detail/border_index.hpp"
+#include "medimg/preprocess/detail/gaussian_kernel.hpp"
 
 namespace medimg::detail {
-
-/// scipy's _gaussian_kernel1d(sigma, order 0, radius = int(truncate * sigma + 0.5)):
-/// exp(-x^2 / (2 sigma^2)) over [-radius, radius], normalised to sum 1. sigma > 0.
-std::vector<double> gaussian_weights(double sigma, double truncate);
 
 namespace correlate_impl {
 
