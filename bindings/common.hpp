@@ -38,6 +38,7 @@ void bind_nn(py::module_& m);
 void bind_classic_cascade(py::module_& m);
 void bind_classic(py::module_& m);
 void bind_classic_lung(py::module_& m);
+void bind_train(py::module_& m);
 
 /// A tensor sharing memory with `data`: a torch.Tensor as is, anything numpy accepts through
 /// torch.from_numpy. uint16/uint32 arrays (no LibTorch dtype) are widened to int32/int64

@@ -25,4 +25,5 @@ PYBIND11_MODULE(_medimg, m) {
   medimg::python::bind_classic_cascade(m);
   medimg::python::bind_classic(m);
   medimg::python::bind_classic_lung(m);
+  medimg::python::bind_train(m);
 }

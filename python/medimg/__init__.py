@@ -31,6 +31,7 @@ from ._statistics import channel_stats
 from . import augment, io, metrics, phantoms, preprocess
 from . import nn
 from . import classic
+from . import train
 
 __all__ = [
     "ArgumentError",
@@ -56,6 +57,7 @@ __all__ = [
     "nn",
     "phantoms",
     "preprocess",
+    "train",
     "like",
     "set_num_threads",
 ]
