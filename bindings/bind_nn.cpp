@@ -14,6 +14,7 @@
 #include "medimg/nn/cbam.hpp"
 #include "medimg/nn/cnn3d.hpp"
 #include "medimg/nn/efficientnet.hpp"
+#include "medimg/nn/losses.hpp"
 #include "medimg/nn/serialize.hpp"
 #include "medimg/nn/summary.hpp"
 #include "medimg/nn/torchvision_weights.hpp"
@@ -52,7 +53,9 @@ void bind_network_methods(Class& cls) {
   }
 }
 
-// The C++ module of a bound network or of one of its children. pybind11 treats
+}  // namespace
+
+// The C++ module of a bound network or loss or of one of its children. pybind11 treats
 // class_<UNetImpl, torch::nn::Module> as single inheritance and would hand over the UNetImpl
 // pointer unchanged as a Module pointer; Module is a *virtual* base of every Cloneable, at
 // another address. So each bound class is cast to itself first and converted by C++.
@@ -62,8 +65,17 @@ torch::nn::Module& as_module(const py::handle& module) {
   if (py::isinstance<nn::EfficientNetImpl>(module)) return module.cast<nn::EfficientNetImpl&>();
   if (py::isinstance<nn::CBAMImpl>(module)) return module.cast<nn::CBAMImpl&>();
   if (py::isinstance<nn::CNN3dImpl>(module)) return module.cast<nn::CNN3dImpl&>();
+  if (py::isinstance<nn::WeightedBCELossImpl>(module)) {
+    return module.cast<nn::WeightedBCELossImpl&>();
+  }
+  if (py::isinstance<nn::DiceLossImpl>(module)) return module.cast<nn::DiceLossImpl&>();
+  if (py::isinstance<nn::DiceCELossImpl>(module)) return module.cast<nn::DiceCELossImpl&>();
+  if (py::isinstance<nn::FocalLossImpl>(module)) return module.cast<nn::FocalLossImpl&>();
+  if (py::isinstance<nn::TverskyLossImpl>(module)) return module.cast<nn::TverskyLossImpl&>();
   return module.cast<torch::nn::Module&>();  // children: torch._C.cpp.nn.Module itself
 }
+
+namespace {
 
 // Python's dict order is kept, as in the C++ OrderedDict.
 nn::StateDict state_dict_from(const py::dict& weights) {

@@ -20,6 +20,7 @@ namespace py = pybind11;
 
 void bind_errors(py::module_& m);
 void bind_core(py::module_& m);
+void bind_core_malloc(py::module_& m);
 void bind_io(py::module_& m);
 void bind_io_dicom_series(py::module_& m);
 void bind_io_npz(py::module_& m);
@@ -35,6 +36,8 @@ void bind_metrics_classification(py::module_& m);
 void bind_preprocess_spatial(py::module_& m);
 void bind_preprocess_intensity(py::module_& m);
 void bind_nn(py::module_& m);
+void bind_nn_losses(py::module_& m);
+void bind_nn_gradcam(py::module_& m);
 void bind_classic_cascade(py::module_& m);
 void bind_classic(py::module_& m);
 void bind_classic_lung(py::module_& m);

@@ -7,6 +7,7 @@ PYBIND11_MODULE(_medimg, m) {
   m.attr("__version__") = medimg::kVersion;
   medimg::python::bind_errors(m);
   medimg::python::bind_core(m);
+  medimg::python::bind_core_malloc(m);
   medimg::python::bind_io(m);
   medimg::python::bind_io_dicom_series(m);
   medimg::python::bind_io_npz(m);
@@ -22,6 +23,8 @@ PYBIND11_MODULE(_medimg, m) {
   medimg::python::bind_phantoms(m);
   medimg::python::bind_io_lidc(m);
   medimg::python::bind_nn(m);
+  medimg::python::bind_nn_losses(m);
+  medimg::python::bind_nn_gradcam(m);
   medimg::python::bind_classic_cascade(m);
   medimg::python::bind_classic(m);
   medimg::python::bind_classic_lung(m);

@@ -13,6 +13,7 @@ PACKAGES="
   python3-torchvision
   dcm2niix
   opencv-data python3-opencv
+  libjemalloc2
 "
 
 missing=""

@@ -1,4 +1,5 @@
-"""Networks (medimg.nn): U-Net, ResNet, EfficientNet, CBAM and a 3D CNN classifier.
+"""Networks (medimg.nn): U-Net, ResNet, EfficientNet, CBAM and a 3D CNN classifier, the
+training losses, and Grad-CAM.
 
 Each is the C++ network of medimg::nn (the code C++ applications run), bound as a
 torch.nn.Module: parameters(), state_dict()/load_state_dict(), train()/eval(), .to(),
@@ -10,7 +11,13 @@ from ._networks import *  # noqa: F401,F403
 from ._networks import __all__ as _networks_all
 from ._tools import *  # noqa: F401,F403
 from ._tools import __all__ as _tools_all
+from ._losses import *  # noqa: F401,F403
+from ._losses import __all__ as _losses_all
+from ._gradcam import *  # noqa: F401,F403
+from ._gradcam import __all__ as _gradcam_all
 
 __all__ = ["CppModule"]
 __all__ += _networks_all
 __all__ += _tools_all
+__all__ += _losses_all
+__all__ += _gradcam_all
