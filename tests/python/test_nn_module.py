@@ -113,7 +113,7 @@ def test_cbam_inside_a_block_comes_back_as_cbam():
     block = getattr(net.layer1, "0")
     assert isinstance(block.cbam, nn.CBAM)
     assert block.cbam(torch.randn(1, 64, 8, 8)).shape == (1, 64, 8, 8)
-    with pytest.raises(NotImplementedError, match="forward_features"):
+    with pytest.raises(medimg.Unsupported, match="forward_features"):
         block.conv1(torch.randn(1, 64, 8, 8))
 
 

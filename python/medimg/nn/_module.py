@@ -119,7 +119,7 @@ class CppModule(ModuleWrapper):
     def forward(self, *args):
         forward = getattr(self.cpp_module, "forward", None)
         if forward is None:
-            raise NotImplementedError(
+            raise _medimg.Unsupported(
                 f"{self.cpp_module.__repr__()} is a C++ layer without a Python forward; call "
                 "the network, or use its forward_features() for intermediate outputs")
         return forward(*args)
