@@ -29,4 +29,8 @@ PYBIND11_MODULE(_medimg, m) {
   medimg::python::bind_classic(m);
   medimg::python::bind_classic_lung(m);
   medimg::python::bind_train(m);
+  medimg::python::bind_train_data(m);
+  medimg::python::bind_train_inference(m);
+  medimg::python::bind_train_export(m);
+  medimg::python::bind_train_trainer(m);
 }

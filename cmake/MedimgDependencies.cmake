@@ -11,6 +11,12 @@ find_package(GDCM REQUIRED)
 find_package(NIfTI REQUIRED)
 # .npz archives (io/npz.cpp) are inflated with zlib.
 find_package(ZLIB REQUIRED)
+# Training configurations (train/config_node.cpp): JSON and YAML files.
+find_package(nlohmann_json 3 REQUIRED)
+find_package(yaml-cpp REQUIRED)
+# Data-parallel training (train/distributed.cpp) uses LibTorch's c10d Gloo process group; its
+# symbols are in libtorch_cpu, its headers include Gloo's (libgloo-dev).
+find_path(GLOO_INCLUDE_DIR gloo/config.h REQUIRED)
 
 if(MEDIMG_BUILD_PYTHON OR MEDIMG_BUILD_TESTS)
   # Debian's interpreter: its site packages hold torch, numpy and the reference libraries.

@@ -5,7 +5,8 @@ set -eu
 
 PACKAGES="
   build-essential cmake ccache git pkg-config
-  libtorch-dev python3-torch
+  libtorch-dev python3-torch libgloo-dev
+  libyaml-cpp-dev nlohmann-json3-dev
   libopencv-dev libeigen3-dev libgdcm-dev libgdcm-tools libnifti2-dev zlib1g-dev
   pybind11-dev catch2
   python3 python3-dev python3-venv python3-pip python3-setuptools python3-numpy python3-pytest

@@ -15,4 +15,7 @@ int info_command(const std::vector<std::string>& args);
 /// medimg convert INPUT OUTPUT: any readable image (e.g. a DICOM folder) to NIfTI or PNG.
 int convert_command(const std::vector<std::string>& args);
 
+/// medimg train CONFIG [--nproc N ...]: trains what a JSON/YAML config describes.
+int train_command(const std::vector<std::string>& args);
+
 }  // namespace medimg::cli

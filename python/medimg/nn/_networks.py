@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, Dict
 
 from .. import _medimg
 from ._module import CppModule, register
@@ -10,7 +11,23 @@ from ._module import CppModule, register
 __all__ = ["UNet", "ResNet", "EfficientNet", "CBAM", "CNN3d"]
 
 
-class UNet(CppModule, _medimg.UNet):
+class _Network(CppModule):
+    """A network with an architecture name: ``build_network(net.architecture,
+    **net.options)`` rebuilds it and ``save_model`` stores it (nn/_export.py)."""
+
+    @property
+    def architecture(self) -> str:
+        """``"unet"``, ``"resnet"``, ``"efficientnet"`` or ``"cnn3d"``."""
+        return _medimg._describe_network(self.cpp_module)[0]
+
+    @property
+    def options(self) -> Dict[str, Any]:
+        """Every constructor option with its current value (read from the C++ network, so
+        ``replace_head`` shows in ``num_classes``)."""
+        return json.loads(_medimg._describe_network(self.cpp_module)[1])
+
+
+class UNet(_Network, _medimg.UNet):
     """U-Net for 2D or 3D segmentation (medimg::nn::UNet).
 
     Parameters (keyword-only)
@@ -51,7 +68,7 @@ class UNet(CppModule, _medimg.UNet):
         CppModule.__init__(self, _medimg.cpp.UNet(**options))
 
 
-class ResNet(CppModule, _medimg.ResNet):
+class ResNet(_Network, _medimg.ResNet):
     """ResNet-18/34/50/101 in 2D or 3D (medimg::nn::ResNet).
 
     The 2D networks are torchvision's, with the same parameter names:
@@ -76,7 +93,7 @@ class ResNet(CppModule, _medimg.ResNet):
         CppModule.__init__(self, _medimg.cpp.ResNet(depth, **options))
 
 
-class EfficientNet(CppModule, _medimg.EfficientNet):
+class EfficientNet(_Network, _medimg.EfficientNet):
     """EfficientNet-B0…B4 (medimg::nn::EfficientNet), torchvision's efficientnet_b0…b4
     layer for layer, with the same parameter names.
 
@@ -119,7 +136,7 @@ class CBAM(CppModule, _medimg.CBAM):
         CppModule.__init__(self, _medimg.cpp.CBAM(channels, **options))
 
 
-class CNN3d(CppModule, _medimg.CNN3d):
+class CNN3d(_Network, _medimg.CNN3d):
     """A compact 3D CNN classifier for 32³–64³ patches (medimg::nn::CNN3d).
 
     Parameters (keyword-only)
