@@ -49,21 +49,7 @@ train::PredictorOptions predictor_options(bool bf16, bool int8, int num_threads)
   return o;
 }
 
-// The names of bind_train_inference.cpp's _sliding_window_predict.
-train::PredictionOutput parse_output(const std::string& output) {
-  if (output == "logits") return train::PredictionOutput::Logits;
-  if (output == "probabilities") return train::PredictionOutput::Probabilities;
-  MEDIMG_CHECK(output == "labels", ArgumentError,
-               "output must be 'probabilities', 'labels' or 'logits', got '", output, "'");
-  return train::PredictionOutput::Labels;
-}
 
-train::BlendMode parse_blend_mode(const std::string& mode) {
-  if (mode == "constant") return train::BlendMode::Constant;
-  MEDIMG_CHECK(mode == "gaussian", ArgumentError,
-               "mode must be 'constant' or 'gaussian', got '", mode, "'");
-  return train::BlendMode::Gaussian;
-}
 
 void bind_networks(py::module_& m) {
   m.def(
@@ -116,11 +102,11 @@ void bind_predictors(py::module_& m) {
              const std::string& mode, double sigma_scale, std::string padding_mode,
              double cval, bool flip_tta, ProgressCallback progress) {
             train::PredictOptions o;
-            o.output = parse_output(output);
+            o.output = train::parse_prediction_output(output);
             o.sliding_window.roi_size = std::move(roi_size);
             o.sliding_window.sw_batch_size = sw_batch_size;
             o.sliding_window.overlap = overlap;
-            o.sliding_window.mode = parse_blend_mode(mode);
+            o.sliding_window.mode = train::parse_blend_mode(mode);
             o.sliding_window.sigma_scale = sigma_scale;
             o.sliding_window.padding_mode = std::move(padding_mode);
             o.sliding_window.cval = cval;

@@ -40,20 +40,7 @@ train::WindowPredictor window_predictor(const py::object& predictor) {
   };
 }
 
-train::BlendMode parse_blend_mode(const std::string& mode) {
-  if (mode == "constant") return train::BlendMode::Constant;
-  MEDIMG_CHECK(mode == "gaussian", ArgumentError,
-               "mode must be 'constant' or 'gaussian', got '", mode, "'");
-  return train::BlendMode::Gaussian;
-}
 
-train::PredictionOutput parse_output(const std::string& output) {
-  if (output == "logits") return train::PredictionOutput::Logits;
-  if (output == "probabilities") return train::PredictionOutput::Probabilities;
-  MEDIMG_CHECK(output == "labels", ArgumentError,
-               "output must be 'probabilities', 'labels' or 'logits', got '", output, "'");
-  return train::PredictionOutput::Labels;
-}
 
 train::SlidingWindowOptions make_options(std::vector<std::int64_t> roi_size,
                                          std::int64_t sw_batch_size, double overlap,
@@ -64,7 +51,7 @@ train::SlidingWindowOptions make_options(std::vector<std::int64_t> roi_size,
   o.roi_size = std::move(roi_size);
   o.sw_batch_size = sw_batch_size;
   o.overlap = overlap;
-  o.mode = parse_blend_mode(mode);
+  o.mode = train::parse_blend_mode(mode);
   o.sigma_scale = sigma_scale;
   o.padding_mode = std::move(padding_mode);
   o.cval = cval;
@@ -101,7 +88,7 @@ void bind_train_inference(py::module_& m) {
         const train::SlidingWindowOptions options =
             make_options(std::move(roi_size), sw_batch_size, overlap, mode, sigma_scale,
                          std::move(padding_mode), cval, flip_tta, std::move(progress));
-        const train::PredictionOutput kind = parse_output(output);
+        const train::PredictionOutput kind = train::parse_prediction_output(output);
         py::gil_scoped_release release;
         return train::sliding_window_predict(image, fn, options, kind);
       },

@@ -51,19 +51,25 @@ Batch collate(const std::vector<Sample>& samples, const std::vector<std::size_t>
                  "cannot batch ", name_of(indices[k], dataset), " of label shape ",
                  s.label.tensor().sizes(), " with ", name_of(indices[0], dataset), " of shape ",
                  first.label.tensor().sizes());
-    labels.push_back(label_values(s.label.tensor()));
+    labels.push_back(s.label.tensor());
   }
   Batch batch;
   batch.image = at::stack(images);
   batch.indices = indices;
   if (labelled) {
-    at::Tensor stacked = at::stack(labels);
+    // Stacked in their own dtype, converted once (uint8 maps stack 8x cheaper than int64).
+    bool same_dtype = true;
+    for (const at::Tensor& l : labels) same_dtype &= l.scalar_type() == labels[0].scalar_type();
+    if (!same_dtype) {
+      for (at::Tensor& l : labels) l = label_values(l);
+    }
+    at::Tensor stacked = label_values(at::stack(labels));
     if (classes) {
       // (N, L, 1, 1): one class index per item as (N), as cross-entropy wants it.
       const std::int64_t count = stacked.size(1);
-      stacked = count == 1 ? stacked.reshape({stacked.size(0)})
-                           : stacked.reshape({stacked.size(0), count});
-      stacked = stacked.to(at::kLong);
+      stacked = (count == 1 ? stacked.reshape({stacked.size(0)})
+                            : stacked.reshape({stacked.size(0), count}))
+                    .to(at::kLong);
     }
     batch.label = stacked;
   }

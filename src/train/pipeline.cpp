@@ -39,7 +39,7 @@ std::vector<ConfigNode> items_of(const std::string& text, const std::string& pat
 std::string step_name(const ConfigNode& item, const std::vector<std::string>& known,
                       const char* kind) {
   const std::vector<std::string> keys = item.keys();
-  MEDIMG_CHECK(keys.size() == 1, ArgumentError, "config key '", item.path(), "': a ", kind,
+  MEDIMG_CHECK(keys.size() == 1, ArgumentError, "config key '", item.path(), "': each ", kind,
                " step is one key naming it ({\"", known.front(), "\": {...}}), got ",
                item.json().dump());
   const std::string& name = keys.front();

@@ -225,6 +225,21 @@ at::Tensor predict_windows(const WindowPredictor& predictor, const at::Tensor& w
 
 }  // namespace
 
+BlendMode parse_blend_mode(const std::string& name) {
+  if (name == "constant") return BlendMode::Constant;
+  MEDIMG_CHECK(name == "gaussian", ArgumentError, "mode must be 'constant' or 'gaussian', got '",
+               name, "'");
+  return BlendMode::Gaussian;
+}
+
+PredictionOutput parse_prediction_output(const std::string& name) {
+  if (name == "logits") return PredictionOutput::Logits;
+  if (name == "probabilities") return PredictionOutput::Probabilities;
+  MEDIMG_CHECK(name == "labels", ArgumentError,
+               "output must be 'probabilities', 'labels' or 'logits', got '", name, "'");
+  return PredictionOutput::Labels;
+}
+
 at::Tensor gaussian_importance_map(const std::vector<std::int64_t>& roi, double sigma_scale) {
   MEDIMG_CHECK(!roi.empty(), ArgumentError, "gaussian_importance_map: roi has no axis");
   for (auto size : roi) {

@@ -131,6 +131,8 @@ Trainer::Trainer(nn::Network network, TrainerOptions options, TrainerCallbacks c
   s.scheduler = internal::build_scheduler(
       ConfigNode(parse_config_text(s.options.scheduler_json), "scheduler"),
       learning_rates(*s.optimizer), s.options.epochs);
+  // Epoch 0 runs at the schedule's first rate (0 at the start of a warm-up), not the base.
+  set_learning_rates(*s.optimizer, s.scheduler->learning_rates());
   s.loss = internal::build_loss(ConfigNode(parse_config_text(s.options.loss_json), "loss"),
                               s.options.task);
   if (s.options.resume && !s.options.out_dir.empty() &&

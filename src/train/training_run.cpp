@@ -25,9 +25,7 @@ SlidingWindowOptions read_window(const ConfigNode& node) {
   o.roi_size = get_integers(node, "roi_size");
   o.sw_batch_size = node.get<std::int64_t>("sw_batch_size", o.sw_batch_size);
   o.overlap = node.get<double>("overlap", 0.5);
-  o.mode = get_choice(node, "mode", "gaussian", {"constant", "gaussian"}) == "gaussian"
-               ? BlendMode::Gaussian
-               : BlendMode::Constant;
+  o.mode = parse_blend_mode(get_choice(node, "mode", "gaussian", {"constant", "gaussian"}));
   o.sigma_scale = node.get<double>("sigma_scale", o.sigma_scale);
   o.padding_mode = node.get<std::string>("padding_mode", o.padding_mode);
   o.flip_tta = node.get<bool>("flip_tta", false);
@@ -59,8 +57,26 @@ TrainerOptions read_trainer(const ConfigNode& root, Task task) {
   return o;
 }
 
+// Each sample `times` times in a row of indices (i, i + n, ...): a few large volumes give
+// many random patches per epoch, each with its own augmentation draw (MONAI's num_samples).
+class RepeatedDataset final : public Dataset {
+ public:
+  RepeatedDataset(std::shared_ptr<Dataset> base, std::size_t times)
+      : base_(std::move(base)), times_(times) {}
+  std::size_t size() const override { return base_->size() * times_; }
+  Sample get(std::size_t index) const override { return base_->get(index % base_->size()); }
+  std::string describe(std::size_t index) const override {
+    return base_->describe(index % base_->size());
+  }
+
+ private:
+  std::shared_ptr<Dataset> base_;
+  std::size_t times_;
+};
+
 // One dataset of the "data" section: {"pairs": [{"image": P, "label": P}, ...]},
-// {"decathlon": FOLDER} or {"npz": FILE, "split": "train"|"val"|"test"}.
+// {"decathlon": FOLDER} or {"npz": FILE, "split": "train"|"val"|"test"}, each with an
+// optional "repeat": N.
 std::shared_ptr<Dataset> read_dataset(const ConfigNode& node, const Preprocessing& preprocessing,
                                       const CacheOptions& cache) {
   const int kinds = node.has("pairs") + node.has("decathlon") + node.has("npz");
@@ -83,7 +99,11 @@ std::shared_ptr<Dataset> read_dataset(const ConfigNode& node, const Preprocessin
                                            node.get<std::string>("split", "train"), preprocessing,
                                            cache.memory);
   }
+  const std::int64_t repeat = node.get<std::int64_t>("repeat", 1);
+  MEDIMG_CHECK(repeat >= 1, ArgumentError, "config key '", node.key_path("repeat"),
+               "' must be >= 1, got ", repeat);
   node.finish();
+  if (repeat > 1) dataset = std::make_shared<RepeatedDataset>(dataset, static_cast<std::size_t>(repeat));
   return dataset;
 }
 

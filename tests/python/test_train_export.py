@@ -286,16 +286,16 @@ def test_int8_head_is_torch_quantize_dynamic_with_qnnpack():
 @pytest.mark.skipif(not PNEUMONIA.exists(), reason="../shared/data PneumoniaMNIST not present")
 def test_int8_and_bf16_agree_with_float_on_pneumoniamnist():
     data = np.load(PNEUMONIA)
-    x = torch.from_numpy(data["test_images"][:256]).float().div(255).sub(0.5).div(0.25)
+    x = torch.from_numpy(data["test_images"][:128]).float().div(255).sub(0.5).div(0.25)
     x = x.unsqueeze(1)
     torch.manual_seed(0)
     net = nn.ResNet(18, in_channels=1, num_classes=2)
     with torch.no_grad():  # batch-norm statistics of these images (momentum 0.1)
-        for _ in range(8):
-            net(x[torch.randperm(len(x))[:64]])
+        for _ in range(6):
+            net(x[torch.randperm(len(x))[:32]])
     reference = Predictor(net)(x)
     scale = reference.abs().max().item()
-    # Measured: int8 0.6 % of the logit range, bf16 2.4 %; top-1 agreement 1.0 for both.
+    # Measured: int8 0.5 % of the logit range, bf16 1.6 %; top-1 agreement 1.0 for both.
     for option, bound in (("int8", 0.02), ("bf16", 0.06)):
         out = Predictor(net, **{option: True})(x)
         assert out.dtype == torch.float32

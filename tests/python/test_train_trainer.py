@@ -277,3 +277,18 @@ def test_a_rank_that_dies_makes_the_others_fail_not_hang(spheres, tmp_path):
     assert "rank 1 failed (killed by signal 9)" in stderr
     # Rank 0 reports the lost peer itself instead of waiting to be terminated.
     assert "distributed training" in stderr and "rank 0 of 2" in stderr
+
+
+def test_gradient_clipping_bounds_each_step(spheres, tmp_path):
+    config = segmentation_config(spheres, tmp_path / "out", epochs=1, validation=False)
+    config["optimizer"] = {"name": "sgd", "lr": 1.0, "momentum": 0.0, "nesterov": False,
+                           "weight_decay": 0.0}
+    config["scheduler"] = {"name": "none"}
+    config["trainer"]["grad_clip"] = 1e-4
+    trainer = medimg.train.Trainer(config)
+    before = torch.cat([p.detach().flatten().clone() for p in trainer.network.parameters()])
+    trainer.fit()
+    after = torch.cat([p.detach().flatten() for p in trainer.network.parameters()])
+    moved = (after - before).norm().item()
+    # 3 steps, each moving the parameters by lr * (a gradient of norm <= 1e-4).
+    assert 1e-5 < moved <= 3e-4 * (1 + 1e-4)

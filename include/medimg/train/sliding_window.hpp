@@ -31,6 +31,11 @@ enum class PredictionOutput {
   Labels,         ///< argmax over the K channels (sigmoid > 0.5 when K == 1), one channel
 };
 
+/// "constant" or "gaussian". @throws ArgumentError for any other name.
+MEDIMG_API BlendMode parse_blend_mode(const std::string& name);
+/// "logits", "probabilities" or "labels". @throws ArgumentError for any other name.
+MEDIMG_API PredictionOutput parse_prediction_output(const std::string& name);
+
 /// Options of sliding_window_inference. Fields are plain values, read once per call.
 struct SlidingWindowOptions {
   /// Window size per spatial axis in array order ((Z, Y, X) or (Y, X)); an entry <= 0 means

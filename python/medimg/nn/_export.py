@@ -12,7 +12,7 @@ from ._module import CppModule, wrap
 
 __all__ = ["build_network", "save_model", "load_model"]
 
-Path = Union[str, PathLike]
+PathArg = Union[str, PathLike]
 
 
 def _json_value(value: Any) -> Any:
@@ -74,7 +74,7 @@ def describe(module: Any) -> tuple:
     return _medimg._describe_network(_cpp_network(module))
 
 
-def save_model(module: CppModule, path: Path) -> None:
+def save_model(module: CppModule, path: PathArg) -> None:
     """Writes ``module`` (architecture, options and weights) to one file, atomically.
 
     :func:`load_model` here and ``medimg::nn::load_model`` in C++ rebuild it from the file
@@ -92,7 +92,7 @@ def save_model(module: CppModule, path: Path) -> None:
     _medimg._save_model(_cpp_network(module), path)
 
 
-def load_model(path: Path) -> CppModule:
+def load_model(path: PathArg) -> CppModule:
     """The network of a model file written by :func:`save_model` (or C++ save_model), in
     training mode on the CPU.
 
