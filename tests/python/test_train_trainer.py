@@ -292,3 +292,17 @@ def test_gradient_clipping_bounds_each_step(spheres, tmp_path):
     moved = (after - before).norm().item()
     # 3 steps, each moving the parameters by lr * (a gradient of norm <= 1e-4).
     assert 1e-5 < moved <= 3e-4 * (1 + 1e-4)
+
+
+def test_a_network_built_in_python_is_trained_in_place(spheres, tmp_path):
+    config = segmentation_config(spheres, tmp_path / "out", epochs=1, validation=False)
+    options = dict(config.pop("model"))
+    options.pop("architecture")
+    network = medimg.nn.UNet(**options)
+    before = [p.detach().clone() for p in network.parameters()]
+    trainer = medimg.train.Trainer(config, network=network)
+    trainer.fit()
+    assert trainer.network is network
+    assert all(not torch.equal(a, b.detach()) for a, b in zip(before, network.parameters()))
+    with pytest.raises(medimg.ArgumentError, match="model"):
+        medimg.train.Trainer(config)
