@@ -52,6 +52,17 @@ def test_canny_with_a_mask_and_input_kinds():
     assert not classic.canny(np.zeros((20, 20))).any()
 
 
+def test_canny_in_parallel_chunks_equals_scikit_image():
+    # From 2^20 pixels medimg cuts the image into chunks of rows, each suppressed and
+    # hysteresis-flooded on its own thread, then joins the edges across the chunks' borders.
+    image = np.repeat(np.repeat(ct_512_slice(), 2, axis=0), 2, axis=1)  # 1024 x 1024
+    for kwargs in (dict(sigma=1.5, low_threshold=80, high_threshold=250),
+                   dict(sigma=1.0, low_threshold=50, high_threshold=200, mask=image > 900)):
+        expected = feature.canny(image, **kwargs)
+        assert expected[511:513].sum() > 2  # edges cross the border of the two chunks
+        np.testing.assert_array_equal(classic.canny(image, **kwargs), expected)
+
+
 def test_canny_bad_input():
     with pytest.raises(medimg.ShapeError):
         classic.canny(np.zeros((4, 4, 4)))
