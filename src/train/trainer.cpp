@@ -125,6 +125,12 @@ Trainer::Trainer(nn::Network network, TrainerOptions options, TrainerCallbacks c
   MEDIMG_CHECK(std::find(std::begin(known), std::end(known), s.monitor) != std::end(known),
                ArgumentError, "trainer: unknown monitor '", s.monitor,
                "' (known: val_dice, val_loss, val_accuracy, val_auc, train_loss)");
+  const bool segmentation_metric = s.monitor == "val_dice";
+  const bool classification_metric = s.monitor == "val_accuracy" || s.monitor == "val_auc";
+  MEDIMG_CHECK(s.options.task == Task::Segmentation ? !classification_metric : !segmentation_metric,
+               ArgumentError, "trainer: monitor '", s.monitor, "' is not a metric of ",
+               s.options.task == Task::Segmentation ? "segmentation (val_dice, val_loss, train_loss)"
+                                                    : "classification (val_accuracy, val_auc, val_loss, train_loss)");
   s.maximize = !is_loss(s.monitor);
   s.optimizer = internal::build_optimizer(
       ConfigNode(parse_config_text(s.options.optimizer_json), "optimizer"), s.parameters());

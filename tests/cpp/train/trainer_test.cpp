@@ -83,6 +83,8 @@ TEST_CASE("the trainer rejects bad options and files", "[train][trainer]") {
   bad = options(3);
   bad.monitor = "val_f1";
   CHECK_THROWS_WITH(train::Trainer(small_unet(), bad), Catch::Contains("val_f1"));
+  bad.monitor = "val_auc";  // a classification metric for a segmentation task
+  CHECK_THROWS_WITH(train::Trainer(small_unet(), bad), Catch::Contains("not a metric of segmentation"));
   bad = options(3);
   bad.scheduler_json = R"({"name": "step"})";
   CHECK_THROWS_WITH(train::Trainer(small_unet(), bad), Catch::Contains("scheduler.step_size"));
