@@ -57,8 +57,11 @@ RandCropByLabel::Params RandCropByLabel::sample(Random& random, const Sample& sa
   std::vector<std::int64_t> centre(dims);
   bool from_foreground = false;
   if (sample.label.defined() && random.chance(options_.foreground_probability)) {
-    // Flat indices of the foreground voxels (any channel), one drawn uniformly.
-    const at::Tensor foreground = sample.label.tensor().ne(0).any(0).flatten().nonzero();
+    // Flat indices of the foreground voxels (any channel), one drawn uniformly. A one-channel
+    // label skips the any() reduction, which costs as much as nonzero() itself.
+    const at::Tensor& label = sample.label.tensor();
+    const at::Tensor foreground = label.size(0) == 1 ? label[0].flatten().nonzero()
+                                                     : label.ne(0).any(0).flatten().nonzero();
     if (foreground.size(0) > 0) {
       std::int64_t flat =
           foreground[random.integer(0, foreground.size(0) - 1)][0].item<std::int64_t>();
