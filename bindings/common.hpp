@@ -46,6 +46,7 @@ void bind_train_data(py::module_& m);
 void bind_train_inference(py::module_& m);
 void bind_train_export(py::module_& m);
 void bind_train_trainer(py::module_& m);
+void bind_pipelines(py::module_& m);
 
 /// A tensor sharing memory with `data`: a torch.Tensor as is, anything numpy accepts through
 /// torch.from_numpy. uint16/uint32 arrays (no LibTorch dtype) are widened to int32/int64

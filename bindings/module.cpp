@@ -33,4 +33,5 @@ PYBIND11_MODULE(_medimg, m) {
   medimg::python::bind_train_inference(m);
   medimg::python::bind_train_export(m);
   medimg::python::bind_train_trainer(m);
+  medimg::python::bind_pipelines(m);
 }

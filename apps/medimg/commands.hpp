@@ -18,4 +18,7 @@ int convert_command(const std::vector<std::string>& args);
 /// medimg train CONFIG [--nproc N ...]: trains what a JSON/YAML config describes.
 int train_command(const std::vector<std::string>& args);
 
+/// medimg nodules CT --out DIR [--model FILE ...]: the lung-nodule pipeline on one chest CT.
+int nodules_command(const std::vector<std::string>& args);
+
 }  // namespace medimg::cli

@@ -16,7 +16,8 @@ constexpr const char* kUsage =
     "commands:\n"
     "  info PATH              format, shape, dtype, geometry, intensity range, metadata\n"
     "  convert INPUT OUTPUT   an image or DICOM folder to .nii, .nii.gz or .png\n"
-  "  train CONFIG           train a network from a JSON/YAML config (--help for options)\n"
+    "  train CONFIG           train a network from a JSON/YAML config (--help for options)\n"
+    "  nodules CT --out DIR   lung nodules in a chest CT, LUNA16 CSV + overlays (--help)\n"
     "  --version              print the version\n";
 
 }  // namespace
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
     if (args[0] == "info") return medimg::cli::info_command(rest);
     if (args[0] == "convert") return medimg::cli::convert_command(rest);
     if (args[0] == "train") return medimg::cli::train_command(rest);
+    if (args[0] == "nodules") return medimg::cli::nodules_command(rest);
   } catch (const medimg::Error& e) {
     std::cerr << "medimg " << args[0] << ": " << e.what() << '\n';
     return 1;

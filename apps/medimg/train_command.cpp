@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "arguments.hpp"
 #include "commands.hpp"
 #include "medimg/core/error.hpp"
 #include "medimg/train/trainer.hpp"
@@ -48,16 +49,6 @@ struct TrainArguments {
   std::string master_addr = "127.0.0.1";
   int master_port = 29500;
 };
-
-int parse_int(const std::string& option, const std::string& text) {
-  try {
-    std::size_t used = 0;
-    const int value = std::stoi(text, &used);
-    if (used == text.size()) return value;
-  } catch (const std::exception&) {
-  }
-  throw ArgumentError(detail::concat(option, " expects an integer, got '", text, "'"));
-}
 
 TrainArguments parse(const std::vector<std::string>& args) {
   TrainArguments parsed;

@@ -32,6 +32,7 @@ from . import augment, io, metrics, phantoms, preprocess
 from . import nn
 from . import classic
 from . import train
+from . import pipelines
 
 __all__ = [
     "ArgumentError",
@@ -56,6 +57,7 @@ __all__ = [
     "metrics",
     "nn",
     "phantoms",
+    "pipelines",
     "preprocess",
     "train",
     "like",
