@@ -1,8 +1,13 @@
-// CT helpers of the lung-nodule pipeline (classic/lung): lung_mask and nodule_candidates.
-// The keyword layer is python/medimg/classic/_lung.py.
+// CT helpers of the lung-nodule pipeline (classic/lung, classic/nodule_segmentation):
+// lung_mask, nodule_candidates and segment_nodule. The keyword layer is
+// python/medimg/classic/_lung.py.
+#include <array>
+#include <optional>
+
 #include "common.hpp"
 
 #include "medimg/classic/lung.hpp"
+#include "medimg/classic/nodule_segmentation.hpp"
 #include "medimg/core/error.hpp"
 
 namespace medimg::python {
@@ -57,6 +62,23 @@ void bind_classic_lung(py::module_& m) {
       py::arg("ct"), py::arg("lungs"), py::arg("threshold"), py::arg("opening_radius"),
       py::arg("min_diameter"), py::arg("max_diameter"), py::arg("max_elongation"),
       py::arg("min_shape_voxels"), Release());
+  m.def(
+      "_segment_nodule",
+      [](const Image& ct, const std::array<double, 3>& centre, const std::optional<Image>& lungs,
+         double threshold, double max_diameter, double opening_radius,
+         double max_opening_radius, double seed_radius) {
+        NoduleSegmentationOptions options;
+        options.threshold = threshold;
+        options.max_diameter = max_diameter;
+        options.opening_radius = opening_radius;
+        options.max_opening_radius = max_opening_radius;
+        options.seed_radius = seed_radius;
+        return segment_nodule(ct, Eigen::Vector3d(centre[0], centre[1], centre[2]),
+                              lungs.value_or(Image()), options);
+      },
+      py::arg("ct"), py::arg("centre"), py::arg("lungs"), py::arg("threshold"),
+      py::arg("max_diameter"), py::arg("opening_radius"), py::arg("max_opening_radius"),
+      py::arg("seed_radius"), Release());
 }
 
 }  // namespace medimg::python

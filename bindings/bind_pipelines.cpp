@@ -118,20 +118,23 @@ void bind_pipelines(py::module_& m) {
   py::class_<LungNoduleDetector, std::shared_ptr<LungNoduleDetector>>(
       m, "_LungNoduleDetector", "The lung-nodule pipeline (pipelines/lung_nodule.hpp).")
       .def(py::init([](std::shared_ptr<train::Predictor> network, const LungMaskOptions& lungs,
-                       const NoduleCandidateOptions& candidates, std::int64_t patch_size,
+                       const NoduleCandidateOptions& candidates,
+                       std::vector<double> opening_radii, std::int64_t patch_size,
                        double patch_spacing, double fill_hu, double window_low,
                        double window_high, std::int64_t batch_size, std::int64_t nodule_class,
                        double max_air_hu) {
              LungNoduleOptions o;
              o.lungs = lungs;
              o.candidates = candidates;
+             o.opening_radii = std::move(opening_radii);
              o.patches = patch_options(patch_size, patch_spacing, fill_hu, window_low, window_high);
              o.batch_size = batch_size;
              o.nodule_class = nodule_class;
              o.max_air_hu = max_air_hu;
              return std::make_shared<LungNoduleDetector>(o, std::move(network));
            }),
-           py::arg("network"), py::arg("lungs"), py::arg("candidates"), py::arg("patch_size"),
+           py::arg("network"), py::arg("lungs"), py::arg("candidates"),
+           py::arg("opening_radii"), py::arg("patch_size"),
            py::arg("patch_spacing"), py::arg("fill_hu"), py::arg("window_low"),
            py::arg("window_high"), py::arg("batch_size"), py::arg("nodule_class"),
            py::arg("max_air_hu"))

@@ -756,6 +756,9 @@ def _nodule_candidates(ct: Image, lungs: Image, threshold: float, opening_radius
                        min_diameter: float, max_diameter: float,
                        max_elongation: float,
                        min_shape_voxels: int) -> List[NoduleCandidate]: ...
+def _segment_nodule(ct: Image, centre: Tuple[float, float, float], lungs: Optional[Image],
+                    threshold: float, max_diameter: float, opening_radius: float,
+                    max_opening_radius: float, seed_radius: float) -> Image: ...
 
 # train/scheduler
 class _Scheduler:
@@ -950,7 +953,8 @@ class LungNoduleResult:
 
 class _LungNoduleDetector:
     def __init__(self, network: Optional[_Predictor], lungs: _LungMaskOptions,
-                 candidates: _NoduleCandidateOptions, patch_size: int, patch_spacing: float,
+                 candidates: _NoduleCandidateOptions, opening_radii: List[float],
+                 patch_size: int, patch_spacing: float,
                  fill_hu: float, window_low: float, window_high: float, batch_size: int,
                  nodule_class: int, max_air_hu: float) -> None: ...
     def check_ct(self, ct: Image) -> None: ...

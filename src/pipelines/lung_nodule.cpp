@@ -50,6 +50,12 @@ LungNoduleDetector::LungNoduleDetector(LungNoduleOptions options,
                "LungNoduleDetector: batch_size must be >= 1, got ", options_.batch_size);
   MEDIMG_CHECK(options_.nodule_class >= 0, ArgumentError,
                "LungNoduleDetector: nodule_class must be >= 0, got ", options_.nodule_class);
+  MEDIMG_CHECK(!options_.opening_radii.empty(), ArgumentError,
+               "LungNoduleDetector: opening_radii needs at least one radius");
+  for (const double r : options_.opening_radii) {
+    MEDIMG_CHECK(std::isfinite(r) && r >= 0, ArgumentError,
+                 "LungNoduleDetector: opening radii must be finite and >= 0, got ", r);
+  }
   check_nodule_patch_options(options_.patches);  // now, not after the first scan's lungs
 }
 
@@ -93,7 +99,18 @@ Image LungNoduleDetector::lungs(const Image& ct_hu) const {
 
 std::vector<NoduleCandidate> LungNoduleDetector::candidates(const Image& ct_hu,
                                                             const Image& lungs) const {
-  return nodule_candidates(ct_hu, lungs, options_.candidates);
+  std::vector<NoduleCandidate> merged;
+  NoduleCandidateOptions pass = options_.candidates;
+  for (const double radius : options_.opening_radii) {
+    pass.opening_radius = radius;
+    for (const NoduleCandidate& c : nodule_candidates(ct_hu, lungs, pass)) {
+      const bool known = std::any_of(merged.begin(), merged.end(), [&](const NoduleCandidate& m) {
+        return (m.centre - c.centre).norm() < std::max(m.diameter, c.diameter) / 2;
+      });
+      if (!known) merged.push_back(c);
+    }
+  }
+  return merged;
 }
 
 at::Tensor LungNoduleDetector::patches(const Image& ct_hu,

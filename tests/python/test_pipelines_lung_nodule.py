@@ -60,9 +60,21 @@ def test_stages_equal_the_classic_functions(phantom):
     lungs = detector.lungs(phantom.ct)
     reference = medimg.classic.lung_mask(phantom.ct, closing_radius=8.0)
     np.testing.assert_array_equal(lungs.tensor.numpy(), reference.tensor.numpy())
+    # One nodule_candidates pass per opening radius; a later blob within either's radius of
+    # an earlier one is dropped.
+    merged = []
+    for radius in (3.5, 5.0, 7.0):
+        for c in medimg.classic.nodule_candidates(phantom.ct, lungs, threshold=-500.0,
+                                                  opening_radius=radius):
+            if all(np.linalg.norm(np.subtract(c.centre, m.centre)) >= max(c.diameter, m.diameter) / 2
+                   for m in merged):
+                merged.append(c)
     candidates = detector.candidates(phantom.ct, lungs)
-    reference = medimg.classic.nodule_candidates(phantom.ct, lungs, threshold=-500.0)
-    assert [c.centre for c in candidates] == [c.centre for c in reference]
+    assert [c.centre for c in candidates] == [c.centre for c in merged]
+    single = LungNoduleDetector(opening_radii=[2.0], candidates={"threshold": -500.0})
+    reference = medimg.classic.nodule_candidates(phantom.ct, lungs, threshold=-500.0,
+                                                 opening_radius=2.0)
+    assert [c.centre for c in single.candidates(phantom.ct, lungs)] == [c.centre for c in reference]
     result = detector.detect(phantom.ct)
     assert len(result.detections) == len(result.candidates) >= len(phantom.nodules)
     for n in phantom.nodules:
@@ -133,6 +145,8 @@ def test_bad_input_is_refused_by_name(phantom):
         LungNoduleDetector(candidates={"treshold": -500})
     with pytest.raises(medimg.ArgumentError, match="batch_size"):
         LungNoduleDetector(batch_size=0)
+    with pytest.raises(medimg.ArgumentError, match="opening_radii"):
+        LungNoduleDetector(opening_radii=[])
     with pytest.raises(medimg.IoError):
         LungNoduleDetector("no/such/model.pt")
 

@@ -26,7 +26,12 @@ namespace medimg::pipelines {
 
 struct LungNoduleOptions {
   LungMaskOptions lungs;
-  NoduleCandidateOptions candidates;
+  NoduleCandidateOptions candidates;  ///< its opening_radius is replaced by opening_radii
+  /// mm: the candidate stage runs nodule_candidates once per radius and merges the lists.
+  /// One radius cuts vessels off small nodules but erases nodules narrower than twice it;
+  /// larger radii free large nodules from thick hilar vessels. A candidate of a later
+  /// radius is dropped when an earlier one lies within either's radius.
+  std::vector<double> opening_radii{3.5, 5.0, 7.0};
   NodulePatchOptions patches;
   std::int64_t batch_size = 32;  ///< patches per forward pass of the network
   /// The network's output column holding the nodule class for (N, C >= 2) logits, which are
@@ -58,7 +63,8 @@ struct LungNoduleResult {
 class MEDIMG_API LungNoduleDetector {
  public:
   /// @param network the false-positive reduction model; null ranks by the classical score.
-  /// @throws ArgumentError for batch_size < 1, a negative nodule_class or bad patch options.
+  /// @throws ArgumentError for batch_size < 1, a negative nodule_class, no or a negative
+  ///         opening radius, or bad patch options.
   explicit LungNoduleDetector(LungNoduleOptions options = {},
                               std::shared_ptr<train::Predictor> network = nullptr);
   ~LungNoduleDetector();
@@ -71,7 +77,8 @@ class MEDIMG_API LungNoduleDetector {
 
   /// Stage 1, classic::lung_mask. @throws ArgumentError when no lung is found.
   Image lungs(const Image& ct_hu) const;
-  /// Stage 2, classic::nodule_candidates inside `lungs`.
+  /// Stage 2, classic::nodule_candidates inside `lungs` for each of opening_radii, merged;
+  /// largest first within each radius, radii in order.
   std::vector<NoduleCandidate> candidates(const Image& ct_hu, const Image& lungs) const;
   /// Stage 3 input: nodule_patches at the candidates' centres.
   at::Tensor patches(const Image& ct_hu, const std::vector<NoduleCandidate>& candidates) const;

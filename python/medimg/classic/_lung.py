@@ -1,13 +1,17 @@
-"""CT helpers of the lung-nodule pipeline: lung masks and nodule candidates (classic/lung)."""
+"""CT helpers of the lung-nodule pipeline: lung masks, nodule candidates and the segmentation
+of one nodule from a seed (classic/lung, classic/nodule_segmentation)."""
 
 from __future__ import annotations
 
 from typing import Any, List, Optional, Sequence
 
-from .._convert import as_image
-from .._medimg import NoduleCandidate, _lung_mask, _nodule_candidates
+import numpy as np
 
-__all__ = ["lung_mask", "nodule_candidates", "NoduleCandidate"]
+from .._convert import as_image
+from .._medimg import (ArgumentError, Image, NoduleCandidate, _lung_mask, _nodule_candidates,
+                       _segment_nodule)
+
+__all__ = ["lung_mask", "nodule_candidates", "NoduleCandidate", "segment_nodule"]
 
 
 def _ct(ct: Any, spacing: Optional[Sequence[float]]) -> Any:
@@ -63,3 +67,52 @@ def nodule_candidates(ct: Any, lungs: Any, threshold: float = -550.0,
     image = _ct(ct, spacing)
     return _nodule_candidates(image, _ct(lungs, image.spacing), threshold, opening_radius,
                               min_diameter, max_diameter, max_elongation, min_shape_voxels)
+
+
+def segment_nodule(ct: Any, centre_mm: Sequence[float], lungs: Any = None,
+                   threshold: float = -550.0, max_diameter: float = 35.0,
+                   opening_radius: float = 2.5, max_opening_radius: float = 7.5,
+                   seed_radius: float = 5.0, spacing: Optional[Sequence[float]] = None) -> Image:
+    """One nodule's voxels, grown from a seed point such as a candidate's ``centre``.
+
+    Inside a box reaching ``max_diameter`` mm from the seed, the voxels above ``threshold``
+    HU (and inside ``lungs`` when given) are opened with an ellipsoid of ``opening_radius``
+    mm, which cuts attached vessels; the 26-connected component at the seed (or at the dense
+    voxel nearest to it within ``seed_radius`` mm) is kept and the surface the opening
+    shaved off is given back (dense voxels within the radius of it). While the result still
+    reaches the box's faces (a thick vessel or the chest wall carries it on), the radius
+    grows 1.5 times up to ``max_opening_radius``. A nodule thinner than the opening is taken
+    without it. Holes are filled in 3D and slice by slice (docs/classic_lung.md).
+
+    Parameters
+    ----------
+    ct : Image (1, Z, Y, X) in HU, or an array or tensor (Z, Y, X) / (1, Z, Y, X) with
+        ``spacing``
+    centre_mm : (x, y, z) world LPS mm, e.g. ``NoduleCandidate.centre``
+    lungs : optional mask on the CT's grid (non-zero = lung), e.g. ``lung_mask(ct)``; keeps
+        a nodule on the pleura out of the chest wall
+    spacing : voxel size in mm, (z, y, x), for arrays (an Image brings its own)
+
+    Returns
+    -------
+    uint8 Image on the CT's grid and geometry, 1 on the nodule; never empty.
+
+    Raises
+    ------
+    ArgumentError
+        for a seed that is not three finite numbers or lies outside the image, bad options,
+        NaN in the CT, or no voxel above ``threshold`` within ``seed_radius`` of the seed.
+    ShapeError
+        for a CT that is not one-channel 3D, or a lung mask of another shape.
+    """
+    expected = "centre_mm must be three numbers (x, y, z) mm"
+    try:
+        centre = np.asarray(centre_mm, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ArgumentError(f"{expected}, got {centre_mm!r}") from None
+    if centre.shape != (3,):
+        raise ArgumentError(f"{expected}, got shape {centre.shape}")
+    image = _ct(ct, spacing)
+    mask = None if lungs is None else _ct(lungs, image.spacing)
+    return _segment_nodule(image, tuple(centre.tolist()), mask, threshold, max_diameter,
+                           opening_radius, max_opening_radius, seed_radius)

@@ -72,7 +72,13 @@ class LungNoduleDetector:
         classical score 1 / elongation.
     lungs, candidates : dict, optional
         Keyword options of :func:`medimg.classic.lung_mask` and
-        :func:`medimg.classic.nodule_candidates`.
+        :func:`medimg.classic.nodule_candidates` (whose ``opening_radius`` is replaced by
+        ``opening_radii``).
+    opening_radii : sequence of float
+        mm: the candidate stage runs ``nodule_candidates`` once per radius and merges the
+        lists (a candidate of a later radius is dropped when an earlier one lies within
+        either's radius): small radii cut vessels off small nodules, large ones free large
+        nodules from thick hilar vessels.
     patch_size, patch_spacing : int, float
         Patch side in voxels and mm per voxel (32 × 1.25 mm = 40 mm by default).
     batch_size : int
@@ -90,7 +96,8 @@ class LungNoduleDetector:
     """
 
     def __init__(self, model: Any = None, *, lungs: Optional[Mapping[str, Any]] = None,
-                 candidates: Optional[Mapping[str, Any]] = None, patch_size: int = 32,
+                 candidates: Optional[Mapping[str, Any]] = None,
+                 opening_radii: Sequence[float] = (3.5, 5.0, 7.0), patch_size: int = 32,
                  patch_spacing: float = 1.25, fill_hu: float = -1000.0,
                  window_low: float = -1000.0, window_high: float = 400.0, batch_size: int = 32,
                  nodule_class: int = 1, max_air_hu: float = -500.0) -> None:
@@ -101,7 +108,8 @@ class LungNoduleDetector:
         network = None if self.predictor is None else self.predictor._predictor
         self._detector = _LungNoduleDetector(
             network, _options(_LungMaskOptions(), lungs, "lungs"),
-            _options(_NoduleCandidateOptions(), candidates, "candidates"), int(patch_size),
+            _options(_NoduleCandidateOptions(), candidates, "candidates"),
+            [float(r) for r in opening_radii], int(patch_size),
             float(patch_spacing), float(fill_hu), float(window_low), float(window_high),
             int(batch_size), int(nodule_class), float(max_air_hu))
 
@@ -121,7 +129,8 @@ class LungNoduleDetector:
 
     def candidates(self, ct: Any, lungs: Any,
                    spacing: Optional[Sequence[float]] = None) -> List[NoduleCandidate]:
-        """Stage 2: dense blobs inside ``lungs``, largest first."""
+        """Stage 2: dense blobs inside ``lungs``, one ``nodule_candidates`` pass per opening
+        radius, merged (largest first within each pass)."""
         image = _ct(ct, spacing)
         return self._detector.candidates(image, _ct(lungs, image.spacing))
 
