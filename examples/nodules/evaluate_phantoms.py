@@ -67,7 +67,8 @@ def main() -> None:
     args = parser.parse_args()
     (args.out / "overlays").mkdir(parents=True, exist_ok=True)
 
-    cases = [(f"phantom-{seed}", phantom(seed)) for seed in range(TEST_SEED, TEST_SEED + args.cases)]
+    seeds = range(TEST_SEED, TEST_SEED + args.cases)
+    cases = [(f"phantom-{seed}", phantom(seed)) for seed in seeds]
     results = {
         "phantom": {k: list(v) if isinstance(v, tuple) else v for k, v in PHANTOM.items()},
         "cases": args.cases,

@@ -9,6 +9,7 @@
 #include "medimg/core/geometry.hpp"
 #include "medimg/core/image.hpp"
 #include "medimg/core/image_view.hpp"
+#include "medimg/core/large_allocation.hpp"
 #include "medimg/core/malloc_tuning.hpp"
 #include "medimg/core/metadata.hpp"
 #include "medimg/core/opencv_bridge.hpp"

@@ -82,11 +82,13 @@ void LungNoduleDetector::check_ct(const Image& ct_hu) const {
                "LungNoduleDetector: the image does not look like a CT in Hounsfield units: its "
                "lowest value is ", lowest, ", but air lies near -1000 HU (threshold ",
                options_.max_air_hu, ")");
+  // Patches reaching past the first or last slice see air (fill_hu) there; a series covering
+  // less than half a patch would leave the network mostly fill.
   const double extent = static_cast<double>(t.size(1)) * ct_hu.geometry().spacing()[0];
-  const double needed = static_cast<double>(options_.patches.size) * options_.patches.spacing;
+  const double needed = static_cast<double>(options_.patches.size) * options_.patches.spacing / 2;
   MEDIMG_CHECK(extent >= needed, ShapeError, "LungNoduleDetector: the series is too short for 3D ",
-               "patches: ", t.size(1), " slices cover ", extent, " mm along z, a patch needs ",
-               needed, " mm");
+               "patches: ", t.size(1), " slices cover ", extent, " mm along z, at least half a ",
+               "patch (", needed, " mm) is needed");
 }
 
 Image LungNoduleDetector::lungs(const Image& ct_hu) const {

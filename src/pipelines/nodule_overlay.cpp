@@ -67,8 +67,13 @@ Image nodule_overlay(const Image& ct_hu, const std::vector<NoduleDetection>& det
     if (options.label) {
       char text[64];
       std::snprintf(text, sizeof text, "#%zu p=%.2f d=%.1fmm", i + 1, d.probability, d.diameter);
-      cv::putText(rgb, text, centre + cv::Point(radius + 3, -radius), cv::FONT_HERSHEY_SIMPLEX,
-                  0.4, colour, 1, cv::LINE_AA);
+      int baseline = 0;
+      const int width = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, 0.4, 1, &baseline).width;
+      // Right of the circle, or left of it when the text would leave the image.
+      const int x = centre.x + radius + 3 + width <= rgb.cols ? centre.x + radius + 3
+                                                              : centre.x - radius - 3 - width;
+      cv::putText(rgb, text, cv::Point(std::max(0, x), std::max(10, centre.y - radius)),
+                  cv::FONT_HERSHEY_SIMPLEX, 0.4, colour, 1, cv::LINE_AA);
     }
   }
 

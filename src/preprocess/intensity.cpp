@@ -1,14 +1,13 @@
 #include "medimg/preprocess/intensity.hpp"
 
-#include <ATen/ops/empty.h>
-
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <variant>
 
 #include "detail/avx2.hpp"
 #include "detail/channels.hpp"
-#include "medimg/core/detail/huge_pages.hpp"
+#include "medimg/core/large_allocation.hpp"
 #include "medimg/core/parallel.hpp"
 #include "medimg/preprocess/detail/window_kernel.hpp"
 
@@ -120,10 +119,9 @@ double first_number(const Metadata& meta, const char* key) {
 at::Tensor window(const at::Tensor& x, double center, double width, const WindowOptions& o) {
   check_window(center, width, o);
   const at::Tensor input = checked_input(x);
-  at::Tensor out = at::empty(input.sizes(), at::TensorOptions().dtype(at::kFloat));
-  // Huge pages before the first write: first-touch faults on a fresh 300 MB buffer cost
-  // several times the windowing itself.
-  detail::advise_huge_pages(out.data_ptr(), out.numel() * static_cast<std::int64_t>(sizeof(float)));
+  // A large result reuses the memory of the previous one, once freed, instead of faulting
+  // in new pages (which cost many times the windowing itself; core/large_allocation.hpp).
+  at::Tensor out = empty_large(input.sizes(), at::kFloat);
   window_into(out.data_ptr<float>(), input, center, width, o);
   return out;
 }

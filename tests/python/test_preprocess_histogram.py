@@ -92,6 +92,33 @@ def test_equalize_hist_follows_numpy_where_bin_edges_coincide(dtype, base, sprea
                                   exposure.equalize_hist(x[0], nbins=nbins))
 
 
+@pytest.mark.parametrize("nbins", [256, 100, 7])
+def test_equalize_hist_of_float32_on_bin_edges_and_centres(nbins):
+    # float32 voxels find their bins and interpolation segments from numpy's estimate where it
+    # is far enough from an edge or centre: voxels exactly on numpy's edges and centres, and
+    # one float step either side, take the exact rules, in runs of 8 (flat background) and
+    # beyond the first and last centres too.
+    rng = np.random.default_rng(nbins)
+    edges = np.histogram_bin_edges(np.array([-1.5, 2.0], np.float32), nbins).astype(np.float32)
+    centres = ((edges[:-1] + edges[1:]) / np.float32(2)).astype(np.float32)
+    special = np.concatenate([edges, centres])
+    special = np.concatenate([special, np.nextafter(special, np.float32(-9)),
+                              np.nextafter(special, np.float32(9))])
+    special = special[(special >= -1.5) & (special <= 2.0)]
+    x = rng.uniform(-1.5, 2.0, 3 * 40 * 37).astype(np.float32)
+    x[:special.size] = special
+    x[-64:] = np.float32(-1.5)  # a run at the minimum
+    x[[0, 1]] = [-1.5, 2.0]
+    x = rng.permutation(x[:-64]).tolist() + x[-64:].tolist()
+    x = np.asarray(x, np.float32).reshape(3, 40, 37)
+    mask = rng.random((40, 37)) > 0.2
+    for c in range(3):
+        np.testing.assert_array_equal(pp.equalize_hist(x, nbins=nbins)[c],
+                                      exposure.equalize_hist(x[c], nbins=nbins))
+        np.testing.assert_array_equal(pp.equalize_hist(x, nbins=nbins, mask=mask)[c],
+                                      exposure.equalize_hist(x[c], nbins=nbins, mask=mask))
+
+
 def test_equalize_hist_keeps_the_input_kind():
     x = torch.rand(1, 16, 16)
     assert isinstance(pp.equalize_hist(x), torch.Tensor)

@@ -49,6 +49,27 @@ def test_window_equals_the_numpy_formula(mode, dtype):
                                   numpy_window(x, 40, 400, mode, 255, -1))
 
 
+def test_window_of_a_large_volume_owns_a_fresh_output():
+    # From 4 MiB on the output comes from core/large_allocation (2 MiB aligned, reusable):
+    # the same values, and an ordinary array or tensor that outlives its input.
+    rng = np.random.default_rng(3)
+    x = ct_like(rng, (5, 512, 512))  # 5 MiB of float32 out
+    expected = numpy_window(x, -600, 1500, "linear-clip")
+    first = pp.window(x, -600, 1500)
+    np.testing.assert_array_equal(first, expected)
+    second = pp.window(torch.from_numpy(x), -600, 1500)  # while the first is alive
+    assert isinstance(second, torch.Tensor) and second.is_contiguous()
+    np.testing.assert_array_equal(second.numpy(), expected)
+    assert first.ctypes.data != second.data_ptr()
+    del x
+    second += 1
+    np.testing.assert_array_equal(first, expected)
+    np.testing.assert_array_equal(second.numpy(), expected + np.float32(1))
+    image = medimg.Image(torch.from_numpy(ct_like(rng, (1, 20, 512, 512))))
+    np.testing.assert_array_equal(pp.window(image, 40, 400).array,
+                                  numpy_window(image.array, 40, 400, "linear-clip"))
+
+
 def test_window_matches_the_plain_clip_and_scale_definition():
     rng = np.random.default_rng(0)
     x = ct_like(rng, (1, 64, 64))

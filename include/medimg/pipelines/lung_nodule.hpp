@@ -71,7 +71,7 @@ class MEDIMG_API LungNoduleDetector {
 
   /// Checks that `ct_hu` can be scanned for nodules: a one-channel 3D image, without NaN, in
   /// HU (its lowest value at most max_air_hu), with a DICOM Modality of CT when it has one,
-  /// and covering at least one patch (size × spacing mm) along z.
+  /// and covering at least half a patch (size × spacing / 2 mm) along z.
   /// @throws ShapeError, ArgumentError naming what is wrong.
   void check_ct(const Image& ct_hu) const;
 

@@ -44,14 +44,16 @@ struct WindowOptions {
 /// @param x      any shape and any real or bool dtype (core/dispatch.hpp), CPU
 /// @param center window centre c (finite), in the units of x (HU for CT)
 /// @param width  window width w: > 0, and >= 1 for WindowMode::Linear
-/// @return float32 tensor of x's shape (a new, contiguous tensor)
+/// @return float32 tensor of x's shape (a new, contiguous tensor; from 4 MiB on allocated by
+///         empty_large, core/large_allocation.hpp, so that a loop over volumes reuses the
+///         memory of the previous result instead of faulting in new pages)
 /// @throws ArgumentError for a bad centre, width or output range; ShapeError for an empty
 ///         tensor; Unsupported for a non-CPU tensor or dtype.
 MEDIMG_API at::Tensor window(const at::Tensor& x, double center, double width,
                              const WindowOptions& options = {});
 
 /// window() into `out` (float32, x's shape, contiguous, CPU), e.g. a buffer reused across
-/// volumes: a fresh 300 MB output pays more in first-touch page faults than the windowing.
+/// volumes or a slice of a larger array.
 /// @throws as window(); ShapeError/ArgumentError when `out` does not fit.
 MEDIMG_API void window_out(at::Tensor& out, const at::Tensor& x, double center, double width,
                            const WindowOptions& options = {});

@@ -120,7 +120,7 @@ class LungNoduleDetector:
     def check_ct(self, ct: Any, spacing: Optional[Sequence[float]] = None) -> None:
         """Raises ShapeError/ArgumentError when ``ct`` cannot be scanned for nodules: not a
         one-channel 3D image, NaN values, not in HU (no value near air), a DICOM Modality
-        other than CT, or fewer slices than one patch spans."""
+        other than CT, or slices covering less than half a patch along z."""
         self._detector.check_ct(_ct(ct, spacing))
 
     def lungs(self, ct: Any, spacing: Optional[Sequence[float]] = None) -> Any:
