@@ -6,7 +6,7 @@
 Every candidate that medimg's classic stages find in each training phantom becomes a 32^3
 patch at 1.25 mm (40 mm), labelled nodule when it lies inside a planted nodule; each nodule
 adds jittered patches and each phantom 12 vessel fragments as extra negatives. The patches
-go into a MedMNIST-style NPZ and a 3D CNN (medimg's CNN3d, instance norm, 19 k parameters)
+go into a MedMNIST-style NPZ and a 3D CNN (medimg's CNN3d, instance norm, 54 k parameters)
 is trained on it by medimg's trainer with random flips and 90-degree rotations. The best
 model (validation AUC) is copied to OUT/lung_nodule_fpr.pt; models/lung_nodule_fpr.pt in
 the repository is that file from the default command. One seed gives one model on one
