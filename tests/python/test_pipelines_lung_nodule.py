@@ -254,3 +254,16 @@ def test_pipeline_finds_the_lidc_radiologists_nodules(tmp_path):
     # 12 slices of 1.25 mm: refused with a message rather than scored on air.
     (refused,) = detect_case(detector, LIDC, "LIDC-IDRI-0002", tmp_path)
     assert "too short" in refused["note"]
+
+
+@pytest.mark.skipif(not LIDC.is_dir(), reason="../shared/data is absent")
+def test_cli_reads_a_dicom_series_folder_and_names_it_by_its_uid(tmp_path):
+    pydicom = pytest.importorskip("pydicom")
+    folder = LIDC / "LIDC-IDRI-0001"
+    first = sorted(folder.glob("*.dcm"))[0]
+    uid = pydicom.dcmread(first, stop_before_pixels=True).SeriesInstanceUID
+    result = run_nodules(folder, "--out", tmp_path, "--overlays", 1)
+    assert result.returncode == 0, result.stderr
+    rows = read_csv(tmp_path / "detections.csv")
+    assert rows and {r["seriesuid"] for r in rows} == {uid}
+    assert (tmp_path / "overlays" / "detection_1.png").exists()
