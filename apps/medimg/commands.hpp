@@ -21,4 +21,20 @@ int train_command(const std::vector<std::string>& args);
 /// medimg nodules CT --out DIR [--model FILE ...]: the lung-nodule pipeline on one chest CT.
 int nodules_command(const std::vector<std::string>& args);
 
+/// medimg window INPUT OUTPUT (--preset NAME | --center C --width W | --from-metadata): an
+/// intensity window written as NIfTI (float32 in [0, 1]) or PNG (uint8).
+int window_command(const std::vector<std::string>& args);
+
+/// medimg segment-classic INPUT OUTPUT --method lungs|otsu|threshold: a mask without a network.
+int segment_classic_command(const std::vector<std::string>& args);
+
+/// medimg predict MODEL INPUT OUTPUT: a segmentation network's probabilities or labels.
+int predict_command(const std::vector<std::string>& args);
+
+/// medimg evaluate PRED REF: Dice, IoU, HD95 and ASSD per case and label, CSV and summary.
+int evaluate_command(const std::vector<std::string>& args);
+
+/// medimg explain MODEL IMAGE OUTPUT.png: a classifier's prediction and its Grad-CAM overlay.
+int explain_command(const std::vector<std::string>& args);
+
 }  // namespace medimg::cli

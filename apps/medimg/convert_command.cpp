@@ -1,20 +1,13 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "image_output.hpp"
 #include "medimg/core/error.hpp"
 #include "medimg/io/nifti.hpp"
 #include "medimg/io/raster.hpp"
 #include "medimg/io/read.hpp"
 
 namespace medimg::cli {
-namespace {
-
-bool ends_with(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() &&
-         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-}  // namespace
 
 int convert_command(const std::vector<std::string>& args) {
   if (args.size() != 2) {
@@ -22,8 +15,8 @@ int convert_command(const std::vector<std::string>& args) {
     return 2;
   }
   const std::string& output = args[1];
-  const bool nifti = ends_with(output, ".nii") || ends_with(output, ".nii.gz");
-  MEDIMG_CHECK(nifti || ends_with(output, ".png"), ArgumentError,
+  const bool nifti = has_suffix(output, ".nii") || has_suffix(output, ".nii.gz");
+  MEDIMG_CHECK(nifti || has_suffix(output, ".png"), ArgumentError,
                "the output must end in .nii, .nii.gz or .png, got '", output, "'");
   const Image image = read_image(args[0]);
   if (nifti) {

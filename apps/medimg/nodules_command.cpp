@@ -12,7 +12,7 @@
 
 #include "arguments.hpp"
 #include "commands.hpp"
-#include "medimg/core/atomic_file.hpp"
+#include "text_output.hpp"
 #include "medimg/core/error.hpp"
 #include "medimg/io/nifti.hpp"
 #include "medimg/io/raster.hpp"
@@ -109,14 +109,6 @@ std::string series_uid(const Image& ct, const std::string& path) {
     }
   }
   return name;
-}
-
-void write_text(const fs::path& path, const std::string& text) {
-  write_atomically(path, [&](const fs::path& temporary) {
-    std::ofstream file(temporary, std::ios::binary);
-    file << text;
-    if (!file.good()) throw IoError(path, "cannot be written");
-  });
 }
 
 std::string detections_csv(const std::vector<NoduleDetection>& detections, const std::string& uid,

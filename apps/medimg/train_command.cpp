@@ -16,6 +16,7 @@
 
 #include "arguments.hpp"
 #include "commands.hpp"
+#include "progress_bar.hpp"
 #include "medimg/core/error.hpp"
 #include "medimg/train/trainer.hpp"
 
@@ -94,16 +95,6 @@ TrainArguments parse(const std::vector<std::string>& args) {
   MEDIMG_CHECK(parsed.node_rank >= 0 && parsed.node_rank < parsed.nnodes, ArgumentError,
                "--node-rank must be in [0, --nnodes)");
   return parsed;
-}
-
-// A one-line progress bar on stderr: "epoch 3/20 [########            ] 12/30".
-void draw_progress(const Progress& progress) {
-  constexpr int kWidth = 30;
-  const int filled = static_cast<int>(progress.fraction() * kWidth);
-  std::cerr << '\r' << progress.stage << " [" << std::string(filled, '#')
-            << std::string(kWidth - filled, ' ') << "] " << progress.done << '/' << progress.total
-            << std::flush;
-  if (progress.done == progress.total) std::cerr << '\r' << std::string(60, ' ') << '\r';
 }
 
 void print_epoch(const train::EpochRecord& record) {
