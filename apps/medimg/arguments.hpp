@@ -1,8 +1,12 @@
 #pragma once
 
-// Number parsing for the CLI's options, with messages that name the option.
+// The CLI's argument handling: the common front of every command and number parsing with
+// messages that name the option.
 
+#include <algorithm>
 #include <cstdint>
+#include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +51,27 @@ inline std::vector<std::int64_t> parse_int_list(const std::string& option,
     if (comma == std::string::npos) return values;
     start = comma + 1;
   }
+}
+
+/// The front every command shares: with --help or -h, prints `usage` and gives exit status
+/// 0; when `parse` throws ArgumentError, prints "medimg NAME: message" and the usage and gives
+/// 2; otherwise stores the parsed arguments in `parsed` and gives nothing.
+template <class Parsed, class Parse>
+std::optional<int> parse_command(const char* name, const char* usage,
+                                 const std::vector<std::string>& args, Parse parse,
+                                 Parsed& parsed) {
+  if (std::find(args.begin(), args.end(), "--help") != args.end() ||
+      std::find(args.begin(), args.end(), "-h") != args.end()) {
+    std::cout << usage;
+    return 0;
+  }
+  try {
+    parsed = parse(args);
+  } catch (const ArgumentError& e) {
+    std::cerr << "medimg " << name << ": " << e.what() << "\n\n" << usage;
+    return 2;
+  }
+  return std::nullopt;
 }
 
 }  // namespace medimg::cli

@@ -246,17 +246,9 @@ void print_summary(const std::vector<Row>& rows, std::size_t cases) {
 }  // namespace
 
 int evaluate_command(const std::vector<std::string>& args) {
-  if (std::find(args.begin(), args.end(), "--help") != args.end() ||
-      std::find(args.begin(), args.end(), "-h") != args.end()) {
-    std::cout << kEvaluateUsage;
-    return 0;
-  }
   EvaluateArguments parsed;
-  try {
-    parsed = parse(args);
-  } catch (const ArgumentError& e) {
-    std::cerr << "medimg evaluate: " << e.what() << "\n\n" << kEvaluateUsage;
-    return 2;
+  if (const auto status = parse_command("evaluate", kEvaluateUsage, args, parse, parsed)) {
+    return *status;
   }
   const std::vector<Case> cases = find_cases(parsed.pred, parsed.ref);
   std::vector<Row> rows;

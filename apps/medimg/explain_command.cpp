@@ -134,17 +134,9 @@ std::string default_layer(const nn::Network& network) {
 }  // namespace
 
 int explain_command(const std::vector<std::string>& args) {
-  if (std::find(args.begin(), args.end(), "--help") != args.end() ||
-      std::find(args.begin(), args.end(), "-h") != args.end()) {
-    std::cout << kExplainUsage;
-    return 0;
-  }
   ExplainArguments parsed;
-  try {
-    parsed = parse(args);
-  } catch (const ArgumentError& e) {
-    std::cerr << "medimg explain: " << e.what() << "\n\n" << kExplainUsage;
-    return 2;
+  if (const auto status = parse_command("explain", kExplainUsage, args, parse, parsed)) {
+    return *status;
   }
   MEDIMG_CHECK(!train::TorchScriptPredictor::is_torchscript_file(parsed.model), ArgumentError,
                parsed.model, " is a TorchScript file; explain needs a medimg model file "

@@ -204,17 +204,9 @@ void report_froc(const std::vector<NoduleDetection>& detections, const std::stri
 }  // namespace
 
 int nodules_command(const std::vector<std::string>& args) {
-  if (std::find(args.begin(), args.end(), "--help") != args.end() ||
-      std::find(args.begin(), args.end(), "-h") != args.end()) {
-    std::cout << kNodulesUsage;
-    return 0;
-  }
   NodulesArguments parsed;
-  try {
-    parsed = parse(args);
-  } catch (const ArgumentError& e) {
-    std::cerr << "medimg nodules: " << e.what() << "\n\n" << kNodulesUsage;
-    return 2;
+  if (const auto status = parse_command("nodules", kNodulesUsage, args, parse, parsed)) {
+    return *status;
   }
   std::shared_ptr<train::Predictor> network;
   if (!parsed.model.empty()) network = train::load_predictor(parsed.model);
@@ -226,7 +218,8 @@ int nodules_command(const std::vector<std::string>& args) {
 
   const fs::path out(parsed.out);
   fs::create_directories(out / "overlays");
-  write_text(out / "detections.csv", detections_csv(result.detections, uid, parsed.min_probability));
+  write_text(out / "detections.csv",
+             detections_csv(result.detections, uid, parsed.min_probability));
   const std::size_t overlays =
       std::min(result.detections.size(), static_cast<std::size_t>(parsed.overlays));
   for (std::size_t k = 0; k < overlays; ++k) {

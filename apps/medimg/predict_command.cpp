@@ -141,20 +141,15 @@ Error model_failure(const std::string& input, const Image& image, const std::str
 }  // namespace
 
 int predict_command(const std::vector<std::string>& args) {
-  if (std::find(args.begin(), args.end(), "--help") != args.end() ||
-      std::find(args.begin(), args.end(), "-h") != args.end()) {
-    std::cout << kPredictUsage;
-    return 0;
-  }
+  // Config syntax and unknown steps are argument errors too; check them before the work.
+  auto parse_and_check = [](const std::vector<std::string>& arguments) {
+    PredictArguments p = parse(arguments);
+    if (!p.preprocess.empty()) train::preprocessing_from_config(p.preprocess, "--preprocess");
+    return p;
+  };
   PredictArguments parsed;
-  try {
-    parsed = parse(args);
-    // Config syntax and unknown steps are argument errors too; check them before the work.
-    if (!parsed.preprocess.empty()) train::preprocessing_from_config(parsed.preprocess,
-                                                                     "--preprocess");
-  } catch (const ArgumentError& e) {
-    std::cerr << "medimg predict: " << e.what() << "\n\n" << kPredictUsage;
-    return 2;
+  if (const auto status = parse_command("predict", kPredictUsage, args, parse_and_check, parsed)) {
+    return *status;
   }
   const OutputFormat format = output_format(parsed.output);
   const std::unique_ptr<train::Predictor> predictor =

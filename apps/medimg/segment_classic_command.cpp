@@ -134,17 +134,10 @@ at::Tensor binary_mask(const Image& image, const SegmentArguments& parsed) {
 }  // namespace
 
 int segment_classic_command(const std::vector<std::string>& args) {
-  if (std::find(args.begin(), args.end(), "--help") != args.end() ||
-      std::find(args.begin(), args.end(), "-h") != args.end()) {
-    std::cout << kSegmentClassicUsage;
-    return 0;
-  }
   SegmentArguments parsed;
-  try {
-    parsed = parse(args);
-  } catch (const ArgumentError& e) {
-    std::cerr << "medimg segment-classic: " << e.what() << "\n\n" << kSegmentClassicUsage;
-    return 2;
+  if (const auto status =
+          parse_command("segment-classic", kSegmentClassicUsage, args, parse, parsed)) {
+    return *status;
   }
   const OutputFormat format = output_format(parsed.output);
   const Image image = read_image(parsed.input);

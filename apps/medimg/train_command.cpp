@@ -184,19 +184,8 @@ int launch(const TrainArguments& parsed, const std::vector<std::string>& args) {
 }  // namespace
 
 int train_command(const std::vector<std::string>& args) {
-  for (const auto& arg : args) {
-    if (arg == "-h" || arg == "--help") {
-      std::cout << kTrainUsage;
-      return 0;
-    }
-  }
   TrainArguments parsed;
-  try {
-    parsed = parse(args);
-  } catch (const ArgumentError& e) {
-    std::cerr << "medimg train: " << e.what() << "\n\n" << kTrainUsage;
-    return 2;
-  }
+  if (const auto status = parse_command("train", kTrainUsage, args, parse, parsed)) return *status;
   const bool launched = std::getenv("WORLD_SIZE") != nullptr;
   if (!launched && parsed.nproc * parsed.nnodes > 1) {
     // Pass every argument but the launcher's own to the ranks.

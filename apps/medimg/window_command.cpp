@@ -104,17 +104,9 @@ WindowArguments parse(const std::vector<std::string>& args) {
 }  // namespace
 
 int window_command(const std::vector<std::string>& args) {
-  if (std::find(args.begin(), args.end(), "--help") != args.end() ||
-      std::find(args.begin(), args.end(), "-h") != args.end()) {
-    std::cout << kWindowUsage;
-    return 0;
-  }
   WindowArguments parsed;
-  try {
-    parsed = parse(args);
-  } catch (const ArgumentError& e) {
-    std::cerr << "medimg window: " << e.what() << "\n\n" << kWindowUsage;
-    return 2;
+  if (const auto status = parse_command("window", kWindowUsage, args, parse, parsed)) {
+    return *status;
   }
   const OutputFormat format = output_format(parsed.output);
   Image image = read_image(parsed.input);
