@@ -29,7 +29,11 @@ std::shared_ptr<train::InMemoryDataset> squares() {
   return std::make_shared<train::InMemoryDataset>(std::move(samples));
 }
 
+// Seeded: LibTorch's default generator does not start from a fixed seed here, and with an
+// unseeded initialisation the test below failed about 1 run in 5 (Adam at lr 0.02 for 6
+// epochs reached val Dice 0.8 from most initialisations, not all; now lr 0.01 for 10).
 nn::Network small_unet() {
+  at::manual_seed(0);
   return nn::build_network(
       "unet", R"({"spatial_dims": 2, "in_channels": 1, "out_channels": 2, "features": [4, 8],
                   "norm": "instance"})");
@@ -38,7 +42,7 @@ nn::Network small_unet() {
 train::TrainerOptions options(std::int64_t epochs) {
   train::TrainerOptions o;
   o.epochs = epochs;
-  o.optimizer_json = R"({"name": "adam", "lr": 0.02})";
+  o.optimizer_json = R"({"name": "adam", "lr": 0.01})";
   o.loss_json = R"({"name": "ce"})";
   return o;
 }
@@ -51,26 +55,26 @@ TEST_CASE("the trainer learns, validates and round-trips its state through a che
   train::LoaderOptions lo;
   lo.batch_size = 2;
   train::Loader loader(dataset, lo);
-  train::Trainer trainer(small_unet(), options(6));
+  train::Trainer trainer(small_unet(), options(10));
   std::vector<train::EpochRecord> history = trainer.fit(loader, dataset.get());
-  REQUIRE(history.size() == 6);
+  REQUIRE(history.size() == 10);
   CHECK(history.back().train_loss < history.front().train_loss);
   CHECK(history.back().metrics.at("val_dice") > 0.8);
   CHECK(history.back().metrics.at("val_dice") <= 1.0);
-  CHECK(history.back().learning_rates == std::vector<double>{0.02});
+  CHECK(history.back().learning_rates == std::vector<double>{0.01});
 
   test::ScratchDir dir("trainer");
   trainer.save_checkpoint(dir / "state.pt");
-  train::Trainer resumed(small_unet(), options(6));
+  train::Trainer resumed(small_unet(), options(10));
   resumed.load_checkpoint(dir / "state.pt");
-  CHECK(resumed.start_epoch() == 6);
-  REQUIRE(resumed.history().size() == 6);
+  CHECK(resumed.start_epoch() == 10);
+  REQUIRE(resumed.history().size() == 10);
   CHECK(resumed.history()[3].train_loss == history[3].train_loss);
   const auto a = trainer.network().module()->parameters();
   const auto b = resumed.network().module()->parameters();
   for (std::size_t i = 0; i < a.size(); ++i) CHECK(at::equal(a[i], b[i]));
   // Nothing left to do: fit() returns the restored history.
-  CHECK(resumed.fit(loader, nullptr).size() == 6);
+  CHECK(resumed.fit(loader, nullptr).size() == 10);
 }
 
 TEST_CASE("the trainer rejects bad options and files", "[train][trainer]") {
