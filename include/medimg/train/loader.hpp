@@ -92,8 +92,10 @@ MEDIMG_API Batch collate(const std::vector<Sample>& samples,
 ///
 /// or loader.begin_epoch(e) and `while (auto batch = loader.next())`. An error while
 /// loading a sample is rethrown by next() with the sample's description; the batches after
-/// it still come. Starting another epoch or destroying the loader mid-epoch stops the
-/// workers (each finishes the batch it holds) and joins them.
+/// it still come. The worker threads start with the first epoch and serve every later one
+/// (torch's persistent_workers); starting another epoch or stop() mid-epoch abandons it
+/// (batches being built are dropped when done), and destroying the loader joins the
+/// workers, each finishing the batch it holds.
 class MEDIMG_API Loader {
  public:
   /// @throws ArgumentError for a null dataset, an empty one, or options out of range.
@@ -113,14 +115,15 @@ class MEDIMG_API Loader {
   std::size_t num_samples() const;
   std::size_t num_batches() const;
 
-  /// Starts epoch `epoch` (stopping one in progress); current_epoch() becomes epoch + 1.
+  /// Starts epoch `epoch` (abandoning one in progress); current_epoch() becomes epoch + 1.
   void begin_epoch(std::int64_t epoch);
   /// begin_epoch(current_epoch()).
   void begin_epoch() { begin_epoch(epoch_); }
   /// The next batch of the epoch begun last, or nothing at its end (or before any).
   /// @throws the loading error of a sample of this batch (see load_sample).
   std::optional<Batch> next();
-  /// Abandons the epoch in progress and joins the workers; next() then returns nothing.
+  /// Abandons the epoch in progress; next() then returns nothing until begin_epoch. The
+  /// workers stay for the next epoch (the destructor joins them).
   void stop();
 
   /// An input iterator over the batches of one epoch.
@@ -164,11 +167,11 @@ class MEDIMG_API Loader {
   Epoch epoch(std::int64_t epoch) { return Epoch(this, epoch); }
 
  private:
-  struct Run;
+  struct Engine;
   std::shared_ptr<const Dataset> dataset_;
   LoaderOptions options_;
   std::int64_t epoch_ = 0;
-  std::unique_ptr<Run> run_;
+  std::unique_ptr<Engine> engine_;
 };
 
 }  // namespace medimg::train
