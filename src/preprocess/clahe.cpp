@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <tuple>
 #include <type_traits>
 #include <vector>
@@ -221,13 +222,17 @@ void interpolate_row(std::uint16_t* line, std::int64_t width, const Corner* corn
 // Multilinear interpolation between the mappings of the 2^3 neighbouring regions, summed in
 // float32 in numpy.ndindex order with coefficients (c_x * c_y) * c_z, then truncated to
 // uint16 ("result.astype(dtype)"), in place over `levels`. Corners whose c_y or c_z is 0 are
-// skipped: their terms are +0.0f, and adding those changes nothing.
-void interpolate(std::uint16_t* levels, const std::vector<double>& maps, const Regions& g,
-                 int nbins) {
+// skipped: their terms are +0.0f, and adding those changes nothing. Returns the range of the
+// result (taken row by row while it is in cache, rather than in another pass).
+std::array<std::int64_t, 2> interpolate(std::uint16_t* levels, const std::vector<double>& maps,
+                                        const Regions& g, int nbins) {
   const auto& [az, ay, ax] = g.axes;
   const std::int64_t rows = az.size * ay.size, width = ax.size;
   const std::int64_t grain = std::max<std::int64_t>(1, detail::kParallelGrain / width);
+  std::mutex merging;
+  std::array<std::int64_t, 2> range{std::numeric_limits<std::uint16_t>::max(), 0};
   parallel_for(0, rows, grain, [&](std::int64_t first, std::int64_t last) {
+    std::uint16_t low = std::numeric_limits<std::uint16_t>::max(), high = 0;
     for (std::int64_t row = first; row < last; ++row) {
       const std::int64_t z = row / ay.size, y = row % ay.size;
       Corner corners[4];
@@ -259,8 +264,15 @@ void interpolate(std::uint16_t* levels, const std::vector<double>& maps, const R
           std::apply(interpolate_row<4>, args);
           break;
       }
+      for (std::int64_t x = 0; x < width; ++x) {
+        low = std::min(low, line[x]);
+        high = std::max(high, line[x]);
+      }
     }
+    const std::lock_guard<std::mutex> lock(merging);
+    range = {std::min<std::int64_t>(range[0], low), std::max<std::int64_t>(range[1], high)};
   });
+  return range;
 }
 
 // rescale_intensity(result.astype(float)): [min, max] -> [0, 1] in the output precision, a
@@ -317,14 +329,8 @@ Image clahe(const Image& image, const ClaheOptions& o) {
         MEDIMG_CHECK(level_bins(x + c * n, n, bin_size, levels.data()), ArgumentError,
                      "clahe: channel ", c, " has NaN or infinite voxels");
         const auto maps = region_mappings(levels.data(), g, o.nbins(), clip);
-        interpolate(levels.data(), maps, g, o.nbins());
-        const auto range = detail::reduce_blocks(
-            n, detail::ValueRange<std::uint16_t>{},
-            [&](std::int64_t first, std::int64_t last) {
-              return detail::value_range(levels.data() + first, last - first);
-            },
-            detail::ValueRange<std::uint16_t>::merge);
-        rescale_to_unit(levels.data(), y + c * n, n, {range.min, range.max});
+        const auto range = interpolate(levels.data(), maps, g, o.nbins());
+        rescale_to_unit(levels.data(), y + c * n, n, range);
       }
     });
   });

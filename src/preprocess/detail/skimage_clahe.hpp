@@ -63,8 +63,12 @@ std::int64_t integer_to_uint16(T x, std::int64_t max) {
 /// rescale_intensity(u, out_range=(0, 16383)) then np.round, then // bin_size: the bin of
 /// every uint16 value low + i of a channel whose uint16 range is [low, high], for i in
 /// [0, high − low], into bins[i]. float64 arithmetic as numpy's; a constant channel is clipped
-/// instead ("np.clip(image, omin, omax)"). Written as a plain loop so that it vectorises: the
-/// table has up to 65536 entries, as many as a small image has voxels.
+/// instead ("np.clip(image, omin, omax)").
+///
+/// Every step (divide, multiply, round, divide, truncate) is monotone, so the table is a
+/// staircase of at most 16384 / bin_size + 1 steps: each step's end is found by bisection and
+/// the step filled, ~30 evaluations per step instead of one per entry (up to 65536, as many
+/// as a 256² image has voxels).
 inline void grey_level_bins(std::int64_t low, std::int64_t high, std::int64_t bin_size,
                             std::uint16_t* bins) {
   if (low == high) {
@@ -73,11 +77,21 @@ inline void grey_level_bins(std::int64_t low, std::int64_t high, std::int64_t bi
   }
   const double span = static_cast<double>(high) - static_cast<double>(low);
   const double top = static_cast<double>(kGreyLevels - 1), size = static_cast<double>(bin_size);
-  const auto count = static_cast<std::int32_t>(high - low + 1);  // <= 65536
-  for (std::int32_t i = 0; i < count; ++i) {  // int32: packed int -> double conversion
-    // (u − low) is exact in float64; so is level / bin_size truncated, for levels < 2^14.
+  // (u − low) is exact in float64; so is level / bin_size truncated, for levels < 2^14.
+  const auto bin_of = [&](std::int64_t i) {
     const double level = round_half_even(static_cast<double>(i) / span * top);
-    bins[i] = static_cast<std::uint16_t>(static_cast<std::int32_t>(level / size));
+    return static_cast<std::uint16_t>(static_cast<std::int32_t>(level / size));
+  };
+  const std::int64_t count = high - low + 1;
+  for (std::int64_t first = 0; first < count;) {
+    const std::uint16_t bin = bin_of(first);
+    std::int64_t inside = first, outside = count;  // bin_of(inside) == bin; outside: past it
+    while (outside - inside > 1) {
+      const std::int64_t middle = inside + (outside - inside) / 2;
+      (bin_of(middle) == bin ? inside : outside) = middle;
+    }
+    std::fill(bins + first, bins + outside, bin);
+    first = outside;
   }
 }
 
