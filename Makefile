@@ -16,11 +16,11 @@ build: deps
 	cmake --build $(BUILD) --parallel $(JOBS)
 
 demo: build
-	PYTHONPATH=$(BUILD)/python $(PYTHON) examples/python/demo.py --out demo_output
+	PYTHONPATH=$(BUILD)/python $(PYTHON) examples/demo/demo.py --out report
 	$(BUILD)/apps/medimg info data/ct_small.dcm
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure --parallel $(JOBS)
 
 clean:
-	rm -rf $(BUILD) build-pip demo_output python/medimg.egg-info
+	rm -rf $(BUILD) build-pip report python/medimg.egg-info

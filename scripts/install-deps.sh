@@ -15,6 +15,8 @@ PACKAGES="
   dcm2niix
   opencv-data python3-opencv
   libjemalloc2
+  python3-matplotlib python3-yaml
+  chromium python3-nbclient python3-ipykernel
 "
 
 missing=""

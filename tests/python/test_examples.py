@@ -39,14 +39,3 @@ def test_python_quickstart_runs_and_matches_pydicom_and_scipy(root_dir, data_dir
     np.testing.assert_array_equal(np.asarray(PILImage.open(tmp_path / "lung.png")), expected)
     depth = distance_transform_edt(hu > -500, sampling=[float(v) for v in ds.PixelSpacing])
     assert float(out.splitlines()[-1].split(":")[-1]) == pytest.approx(depth.max(), rel=1e-9)
-
-
-def test_demo_runs(root_dir, tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(Path(medimg.__file__).resolve().parents[1])}
-    out = subprocess.run([sys.executable, str(root_dir / "examples/python/demo.py"),
-                          "--out", str(tmp_path)], env=env, check=True, capture_output=True,
-                         text=True).stdout
-    assert "HU range [-896, 1167]" in out
-    assert "identical voxels and world positions: True" in out
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "ct_body_mask.png", "ct_lung_window.png", "ct_mediastinum_window.png", "ct_small.nii.gz"]
