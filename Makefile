@@ -16,7 +16,7 @@ build: deps
 	cmake --build $(BUILD) --parallel $(JOBS)
 
 demo: build
-	PYTHONPATH=$(BUILD)/python $(PYTHON) examples/demo/demo.py --out report
+	$(BUILD)/apps/medimg demo --out report
 	$(BUILD)/apps/medimg info data/ct_small.dcm
 
 test: build

@@ -37,4 +37,10 @@ int evaluate_command(const std::vector<std::string>& args);
 /// medimg explain MODEL IMAGE OUTPUT.png: a classifier's prediction and its Grad-CAM overlay.
 int explain_command(const std::vector<std::string>& args);
 
+/// medimg benchmark [--size small|full]: times libmedimg's main kernels on synthetic data.
+int benchmark_command(const std::vector<std::string>& args);
+
+/// medimg demo [--out DIR] [--quick]: the demo report of the source tree it was built from.
+int demo_command(const std::vector<std::string>& args);
+
 }  // namespace medimg::cli

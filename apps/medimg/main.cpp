@@ -26,6 +26,8 @@ constexpr const char* kUsage =
     "  explain MODEL IMAGE OUTPUT.png\n"
     "                         a classifier's prediction and Grad-CAM overlay (--help)\n"
     "  nodules CT --out DIR   lung nodules in a chest CT, LUNA16 CSV + overlays (--help)\n"
+    "  benchmark              time the main kernels on synthetic data (--help)\n"
+    "  demo [--out DIR]       the demo report, DIR/index.html (--help)\n"
     "  --version              print the version\n";
 
 }  // namespace
@@ -51,6 +53,8 @@ int main(int argc, char** argv) {
     if (args[0] == "predict") return medimg::cli::predict_command(rest);
     if (args[0] == "evaluate") return medimg::cli::evaluate_command(rest);
     if (args[0] == "explain") return medimg::cli::explain_command(rest);
+    if (args[0] == "benchmark") return medimg::cli::benchmark_command(rest);
+    if (args[0] == "demo") return medimg::cli::demo_command(rest);
   } catch (const medimg::Error& e) {
     std::cerr << "medimg " << args[0] << ": " << e.what() << '\n';
     return 1;

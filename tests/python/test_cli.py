@@ -5,6 +5,7 @@ medimg.train.Predictor, numpy Dice and scipy surface distances, medimg.nn.gradca
 --help, bad arguments (exit 2 + usage) and bad input (exit 1 + a message naming it)."""
 
 import csv
+import json
 import subprocess
 from pathlib import Path
 
@@ -467,3 +468,29 @@ def test_wrong_arguments_exit_2_naming_the_problem_and_printing_usage():
         assert result.stderr.startswith(f"medimg {args[0]}: "), args
         assert message in result.stderr, (args, result.stderr)
         assert f"usage: medimg {args[0]} " in result.stderr, args
+
+
+# ---- benchmark ----------------------------------------------------------------------------
+
+
+def test_benchmark_times_every_kernel_and_writes_json(tmp_path):
+    out = ok("benchmark", "--size", "small", "--repeat", "1", "--threads", "1",
+             "--json", tmp_path / "bench.json").stdout
+    results = json.loads((tmp_path / "bench.json").read_text())
+    assert results["threads"] == 1
+    kernels = {k["kernel"]: k for k in results["kernels"]}
+    assert list(kernels) == ["window (lung)", "equalize_hist", "clahe (skimage)",
+                             "resample to 1 mm (linear)", "HD95"]
+    assert kernels["window (lung)"]["voxels"] == 32 * 512 * 512
+    assert kernels["HD95"]["voxels"] == 2 * 96 ** 3
+    for k in kernels.values():
+        assert 0 < k["best_ms"] <= k["median_ms"]
+        assert k["kernel"] in out
+
+
+@pytest.mark.parametrize("args", [["--size", "huge"], ["--repeat", "0"], ["--threads", "x"],
+                                  ["--json"], ["extra"]])
+def test_benchmark_rejects_bad_arguments_with_usage(args):
+    result = run("benchmark", *args)
+    assert result.returncode == 2
+    assert "usage: medimg benchmark" in result.stderr

@@ -1,10 +1,9 @@
-"""The demo (`make demo`) writes a report whose every figure loads in headless Chromium."""
+"""The demo (`make demo`, `medimg demo`) writes a report whose every figure loads in headless
+Chromium."""
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,18 @@ import medimg
 
 @pytest.fixture(scope="module")
 def quick_report(tmp_path_factory):
+    """`medimg demo --quick`: the CLI runs examples/demo/demo.py with this build's package."""
     out = tmp_path_factory.mktemp("report")
-    env = {**os.environ, "PYTHONPATH": str(Path(medimg.__file__).resolve().parents[1])}
-    demo = Path(__file__).resolve().parents[2] / "examples" / "demo" / "demo.py"
-    log = subprocess.run([sys.executable, str(demo), "--quick",
-                          "--out", str(out)], env=env, check=True, capture_output=True,
-                         text=True, timeout=600).stdout
+    cli = Path(medimg.__file__).resolve().parents[2] / "apps" / "medimg"
+    log = subprocess.run([str(cli), "demo", "--quick", "--out", str(out)], check=True,
+                         capture_output=True, text=True, timeout=600).stdout
     return out, log
+
+
+def test_demo_command_rejects_bad_arguments():
+    cli = Path(medimg.__file__).resolve().parents[2] / "apps" / "medimg"
+    result = subprocess.run([str(cli), "demo", "--fast"], capture_output=True, text=True)
+    assert result.returncode == 2 and "usage: medimg demo" in result.stderr
 
 
 def _rendered_body(page: Path) -> str:
