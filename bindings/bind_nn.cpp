@@ -122,17 +122,20 @@ void bind_networks(py::module_& m) {
   auto resnet_class = torch::python::bind_module<nn::ResNetImpl>(m, "ResNet");
   resnet_class.def(
       py::init([](std::int64_t depth, std::int64_t spatial_dims, std::int64_t in_channels,
-                  std::int64_t num_classes, bool cbam, std::int64_t cbam_reduction) {
+                  std::int64_t num_classes, std::int64_t width, bool cbam,
+                  std::int64_t cbam_reduction) {
         return std::make_shared<nn::ResNetImpl>(nn::ResNetOptions(depth)
                                                     .spatial_dims(spatial_dims)
                                                     .in_channels(in_channels)
                                                     .num_classes(num_classes)
+                                                    .width(width)
                                                     .cbam(cbam)
                                                     .cbam_reduction(cbam_reduction));
       }),
       py::arg("depth"), py::kw_only(), py::arg("spatial_dims") = resnet.spatial_dims(),
       py::arg("in_channels") = resnet.in_channels(), py::arg("num_classes") = resnet.num_classes(),
-      py::arg("cbam") = resnet.cbam(), py::arg("cbam_reduction") = resnet.cbam_reduction());
+      py::arg("width") = resnet.width(), py::arg("cbam") = resnet.cbam(),
+      py::arg("cbam_reduction") = resnet.cbam_reduction());
   bind_network_methods<nn::ResNetImpl, true>(resnet_class);
 
   const nn::EfficientNetOptions efficientnet;

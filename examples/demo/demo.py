@@ -28,7 +28,8 @@ import medimg  # noqa: E402
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 SHARED = ROOT.parent / "shared" / "data"
-sys.path[:0] = [str(HERE), str(ROOT / "examples" / "nodules"), str(ROOT / "examples" / "train")]
+sys.path[:0] = [str(HERE)] + [str(ROOT / "examples" / name)
+                              for name in ("nodules", "train", "pneumonia", "segmentation")]
 
 from figures import label_overlay, save_figure, side_by_side, to_uint8  # noqa: E402
 from report import Report  # noqa: E402
@@ -152,8 +153,8 @@ def nodules_in_lidc(report: Report, out: Path) -> None:
     (out / "lidc").mkdir(exist_ok=True)
     rows = detect_case(detector, data, "LIDC-IDRI-0001", out / "lidc")
     s.table(["nodule", "readers", "diameter mm", "rank", "probability", "distance mm"], [
-        (r["nodule"], r["readers"], r["diameter"], r.get("rank", "–"), r.get("probability", "–"),
-         r.get("distance", "–")) for r in rows if "nodule" in r])
+        (r["nodule"], r["readers"], r["diameter"], r.get("rank", "–"),
+         r.get("probability", "–"), r.get("distance", "–")) for r in rows if "nodule" in r])
     if (out / "lidc" / "LIDC-IDRI-0001_detection.png").exists():
         s.figure("lidc/LIDC-IDRI-0001_detection.png",
                  "the detection that hits the nodule outlined by the readers")
@@ -196,31 +197,58 @@ def training(report: Report, out: Path, epochs: int, repeat: int) -> None:
            "40-epoch run of docs/train.md reaches val Dice 0.775.")
 
 
+def segmentation_3d(report: Report, out: Path) -> None:
+    from evaluate_seg3d import MODEL, evaluate, predict_held_out
+    from seg3d_data import HELD_OUT, SOURCE
+
+    s = report.section("3D segmentation: the shipped U-Net against the two reference maps")
+    if not MODEL.exists() or not SOURCE.is_dir():
+        s.note("skipped: models/totalseg_abdomen_unet.pt or the TotalSegmentator example is "
+               "missing")
+        return
+    results = evaluate(MODEL)
+    s.table(["structure", "U-Net Dice", "U-Net HD95 mm", "ceiling Dice", "ceiling HD95 mm"], [
+        (name, results["model_held_out"][name]["dice"], results["model_held_out"][name]["hd95"],
+         results["ceiling_held_out"][name]["dice"], results["ceiling_held_out"][name]["hd95"])
+        for name in results["structures"]])
+    ct = medimg.io.read_nifti(SOURCE / "example_ct_sm.nii.gz")
+    z = (HELD_OUT.start + HELD_OUT.stop) // 2
+    window = medimg.preprocess.window(ct, preset="abdomen").array[0, z]
+    predicted = predict_held_out(MODEL)[z - HELD_OUT.start]
+    medimg.io.write_png(out / "seg3d.png", side_by_side([label_overlay(window, predicted)], 3))
+    s.figure("seg3d.png", f"held-out slice {z}: the U-Net's liver, spleen and kidneys")
+    s.text("Ceiling: example_seg_fast against example_seg on the same held-out slab (both are "
+           "TotalSegmentator outputs). docs/case_segmentation_3d.md explains the gap.")
+
+
 def pneumonia(report: Report, out: Path) -> None:
+    from evaluate_pneumonia import evaluate
+    from pneumonia_data import DEFAULT_NPZ, load_split
+
     s = report.section("Classification: pneumonia in chest X-rays (PneumoniaMNIST), Grad-CAM")
     models = sorted((ROOT / "models").glob("pneumonia_*.pt"))
-    npz = SHARED / "medmnist" / "pneumoniamnist.npz"
-    if not models or not npz.exists():
+    if not models or not DEFAULT_NPZ.exists():
         s.note("skipped: the shipped pneumonia model or pneumoniamnist.npz is missing")
         return
-    import torch
-
-    model = medimg.nn.load_model(models[0]).eval()
-    images, labels = medimg.io.read_medmnist(npz, "test")
-    images = images.float() / 255
-    truth = labels.reshape(-1).numpy()
-    with torch.no_grad():
-        probability = torch.softmax(model(images), 1)[:, 1].numpy()
-    s.table(["metric (official test split)", "medimg", "MedMNIST v2 ResNet-18 (28)"], [
-        ("AUC", medimg.metrics.roc_auc(truth, probability), 0.944),
-        ("accuracy", medimg.metrics.accuracy(truth, probability >= 0.5), 0.854)])
-    picks = [int(np.argmax(probability * (truth == 1))), int(np.argmax((1 - probability) * (truth == 0)))]
-    layer = medimg.nn.gradcam_layers(model)[-1]
-    cams = medimg.nn.gradcam(model, images[picks], layer, class_index=1)
-    tiles = [medimg.nn.overlay(images[k, 0].numpy(), cams[j, 0].numpy())
+    result = evaluate(models[0], DEFAULT_NPZ)
+    s.table(["official test split (624 images)", "medimg " + models[0].stem,
+             "MedMNIST v2 ResNet-18 (28)"],
+            [("AUC", result["auc"], 0.944), ("accuracy", result["accuracy"], 0.854)])
+    images, labels = load_split(DEFAULT_NPZ, "test")
+    score = np.asarray(result["scores"])
+    truth = labels.numpy()
+    # The most confident correct pneumonia and normal cases.
+    picks = [int(np.argmax(np.where(truth == 1, score, -1))),
+             int(np.argmax(np.where(truth == 0, 1 - score, -1)))]
+    model = medimg.nn.load_model(str(models[0])).eval()
+    cams = medimg.nn.gradcam(model, images[picks], "layer4", class_index=1)
+    tiles = [medimg.nn.overlay(((images[k, 0] + 1) / 2).numpy(), cams[j].numpy())
              for j, k in enumerate(picks)]
-    medimg.io.write_png(out / "gradcam.png", side_by_side(tiles, scale=8))
-    s.figure("gradcam.png", "Grad-CAM for 'pneumonia' on a pneumonia and a normal test image")
+    medimg.io.write_png(out / "gradcam.png", side_by_side(tiles, scale=4))
+    s.figure("gradcam.png", "Grad-CAM of 'pneumonia' (layer4) on the most confident pneumonia "
+             "and normal test images")
+    s.text("Trained by examples/pneumonia/train_pneumonia.py; docs/case_pneumonia.md has the "
+           "comparison with MedMNIST v2.")
 
 
 def main() -> Path:
@@ -246,6 +274,7 @@ def main() -> Path:
     timed(nodules_in_phantoms, 2 if args.quick else 6)
     timed(nodules_in_lidc)
     timed(training, *((2, 4) if args.quick else (12, 16)))
+    timed(segmentation_3d)
     timed(pneumonia)
     target = report.write(args.out)
     print(f"wrote {target} in {time.perf_counter() - start:.0f} s")

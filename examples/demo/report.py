@@ -47,8 +47,9 @@ class Section:
         self.parts.append(f'<p class="note">{html.escape(paragraph)}</p>')
 
     def figure(self, file_name: str, caption: str) -> None:
-        self.parts.append(f'<figure><img src="{html.escape(file_name)}" alt="{html.escape(caption)}">'
-                          f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+        name, text = html.escape(file_name), html.escape(caption)
+        self.parts.append(f'<figure><img src="{name}" alt="{text}">'
+                          f"<figcaption>{text}</figcaption></figure>")
 
     def table(self, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
         def cell(value: object) -> str:

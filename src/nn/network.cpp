@@ -50,6 +50,7 @@ OrderedJson describe(const ResNetOptions& o) {
           {"spatial_dims", o.spatial_dims()},
           {"in_channels", o.in_channels()},
           {"num_classes", o.num_classes()},
+          {"width", o.width()},
           {"cbam", o.cbam()},
           {"cbam_reduction", o.cbam_reduction()}};
 }
@@ -114,6 +115,7 @@ std::shared_ptr<torch::nn::Module> build_resnet(const ConfigNode& node) {
   o.spatial_dims(node.get("spatial_dims", d.spatial_dims()))
       .in_channels(node.get("in_channels", d.in_channels()))
       .num_classes(node.get("num_classes", d.num_classes()))
+      .width(node.get("width", d.width()))
       .cbam(node.get("cbam", d.cbam()))
       .cbam_reduction(node.get("cbam_reduction", d.cbam_reduction()));
   node.finish();

@@ -129,16 +129,18 @@ void ResNetImpl::reset() {
   MEDIMG_CHECK(o.in_channels() > 0 && o.num_classes() > 0, ArgumentError,
                "ResNet: in_channels and num_classes must be positive, got ", o.in_channels(),
                " and ", o.num_classes());
+  MEDIMG_CHECK(o.width() > 0, ArgumentError, "ResNet: width must be positive, got ", o.width());
   const bool bottleneck = o.depth() >= 50;
-  conv1_ = make_conv(d, ConvSpec(o.in_channels(), 64, 7).stride(2).padding(3).bias(false));
+  const std::int64_t w = o.width();
+  conv1_ = make_conv(d, ConvSpec(o.in_channels(), w, 7).stride(2).padding(3).bias(false));
   register_module("conv1", conv1_.ptr());
-  bn1_ = make_norm(Norm::Batch, d, 64);
+  bn1_ = make_norm(Norm::Batch, d, w);
   register_module("bn1", bn1_.ptr());
   relu_ = torch::nn::AnyModule(torch::nn::ReLU());
   register_module("relu", relu_.ptr());
   maxpool_ = make_max_pool(d, 3, 2, 1);
   register_module("maxpool", maxpool_.ptr());
-  std::int64_t channels = 64;
+  std::int64_t channels = w;
   auto make_layer = [&](std::int64_t planes, std::int64_t count, std::int64_t stride) {
     Sequence layer;
     for (std::int64_t b = 0; b < count; ++b) {
@@ -152,10 +154,10 @@ void ResNetImpl::reset() {
     }
     return layer;
   };
-  layer1_ = register_module("layer1", make_layer(64, blocks[0], 1));
-  layer2_ = register_module("layer2", make_layer(128, blocks[1], 2));
-  layer3_ = register_module("layer3", make_layer(256, blocks[2], 2));
-  layer4_ = register_module("layer4", make_layer(512, blocks[3], 2));
+  layer1_ = register_module("layer1", make_layer(w, blocks[0], 1));
+  layer2_ = register_module("layer2", make_layer(2 * w, blocks[1], 2));
+  layer3_ = register_module("layer3", make_layer(4 * w, blocks[2], 2));
+  layer4_ = register_module("layer4", make_layer(8 * w, blocks[3], 2));
   avgpool_ = make_global_avg_pool(d);
   register_module("avgpool", avgpool_.ptr());
   fc_ = register_module("fc", torch::nn::Linear(channels, o.num_classes()));
@@ -191,7 +193,8 @@ void ResNetImpl::pretty_print(std::ostream& stream) const {
   stream << "medimg::nn::ResNet(depth=" << options.depth()
          << ", spatial_dims=" << options.spatial_dims()
          << ", in_channels=" << options.in_channels() << ", num_classes=" << options.num_classes()
-         << ", cbam=" << (options.cbam() ? "true" : "false") << ")";
+         << ", width=" << options.width() << ", cbam=" << (options.cbam() ? "true" : "false")
+         << ")";
 }
 
 }  // namespace medimg::nn

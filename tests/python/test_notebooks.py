@@ -34,8 +34,9 @@ def execute(name: str) -> dict:
 def test_segmentation_notebook_reports_the_two_models_agreement():
     results = execute("segmentation.ipynb")
     nib = pytest.importorskip("nibabel")
-    seg = np.asarray(nib.load(SHARED / "totalsegmentator_examples/example_seg.nii.gz").dataobj)
-    fast = np.asarray(nib.load(SHARED / "totalsegmentator_examples/example_seg_fast.nii.gz").dataobj)
+    folder = SHARED / "totalsegmentator_examples"
+    seg = np.asarray(nib.load(folder / "example_seg.nii.gz").dataobj)
+    fast = np.asarray(nib.load(folder / "example_seg_fast.nii.gz").dataobj)
     for name, label in {"spleen": 1, "kidney_right": 2, "kidney_left": 3, "liver": 5}.items():
         a, b = seg == label, fast == label
         assert results[name]["dice"] == pytest.approx(2 * (a & b).sum() / (a.sum() + b.sum()),
@@ -47,3 +48,25 @@ def test_segmentation_notebook_reports_the_two_models_agreement():
     assert round(results["kidney_right"]["dice"], 3) == 0.964
     assert results["resampled_shape"] == [1, 60, 202, 244]
     assert results["liver_dice_after_round_trip"] == 1.0
+
+
+def test_classification_notebook_reports_the_shipped_models_test_metrics():
+    results = execute("classification.ipynb")
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    import sys
+
+    sys.path.insert(0, str(NOTEBOOKS.parent / "pneumonia"))
+    from pneumonia_data import DEFAULT_NPZ, load_split, pneumonia_probability
+
+    model = medimg.nn.load_model(str(sorted(NOTEBOOKS.parents[1].glob("models/pneumonia_*.pt"))[0]))
+    images, labels = load_split(DEFAULT_NPZ, "test")
+    score = pneumonia_probability(model, images).numpy()
+    assert results["auc"] == pytest.approx(sklearn_metrics.roc_auc_score(labels, score), abs=1e-9)
+    assert results["accuracy"] == pytest.approx(
+        sklearn_metrics.accuracy_score(labels, score > 0.5), abs=1e-12)
+    assert results["kappa"] == pytest.approx(
+        sklearn_metrics.cohen_kappa_score(labels, score > 0.5), abs=1e-9)
+    # MedMNIST v2's ResNet-18 (28) row for PneumoniaMNIST.
+    assert results["auc"] >= 0.944 and results["accuracy"] >= 0.854
+    assert results["auc_ci95"][0] < results["auc"] < results["auc_ci95"][1]
+    assert results["gradcam_shape"] == [2, 64, 64]

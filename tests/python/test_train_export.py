@@ -75,7 +75,7 @@ def test_build_network_builds_what_the_constructors_build(architecture, options,
 def test_options_hold_every_default_and_follow_replace_head():
     net = nn.ResNet(18, in_channels=1, num_classes=3)
     assert net.options == {"depth": 18, "spatial_dims": 2, "in_channels": 1, "num_classes": 3,
-                           "cbam": False, "cbam_reduction": 16}
+                           "width": 64, "cbam": False, "cbam_reduction": 16}
     net.replace_head(5)
     assert net.options["num_classes"] == 5
     assert nn.EfficientNet().options["dropout"] is None  # the variant's own

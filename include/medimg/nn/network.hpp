@@ -84,7 +84,8 @@ class MEDIMG_API Network {
 /// constructors (python/medimg/nn/_networks.py), each optional unless marked:
 ///   unet:         spatial_dims*, in_channels*, out_channels*, features, norm, num_groups,
 ///                 activation, dropout, upsample, residual, deep_supervision, pad_input
-///   resnet:       depth*, spatial_dims, in_channels, num_classes, cbam, cbam_reduction
+///   resnet:       depth*, spatial_dims, in_channels, num_classes, width, cbam,
+///                 cbam_reduction
 ///   efficientnet: variant, spatial_dims, in_channels, num_classes, dropout (null: the
 ///                 variant's), stochastic_depth, cbam, cbam_reduction
 ///   cnn3d:        in_channels, num_classes, features, norm, num_groups, activation, dropout

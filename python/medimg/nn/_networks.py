@@ -80,6 +80,10 @@ class ResNet(_Network, _medimg.ResNet):
     spatial_dims : int, default 2 (keyword-only, as the rest)
     in_channels : int, default 3
     num_classes : int, default 1000
+    width : int, default 64
+        Channels of the stem and layer1; layer2-4 have 2, 4 and 8 times as many (times 4
+        after bottlenecks). 64 is torchvision's network; ``width=16`` divides the
+        convolutions' parameters by 16 (ResNet-18: 0.70 M instead of 11.2 M).
     cbam : bool, default False
         CBAM attention in every residual block, before the addition.
     cbam_reduction : int, default 16

@@ -34,6 +34,20 @@ TEST_CASE("ResNet and EfficientNet have torchvision's parameter counts") {
   }
 }
 
+TEST_CASE("ResNet width scales the channels of every stage") {
+  // ResNet-18 layer by layer: 2724 w² + (49 in + 150 + 8 classes) w + classes.
+  for (const std::int64_t w : {8, 16, 64}) {
+    INFO("width " << w);
+    nn::ResNet net(nn::ResNetOptions(18).in_channels(1).num_classes(2).width(w));
+    CHECK(nn::count_parameters(*net) == 2724 * w * w + (49 + 150 + 16) * w + 2);
+    CHECK(net->named_parameters()["layer4.1.conv2.weight"].sizes() ==
+          at::IntArrayRef({8 * w, 8 * w, 3, 3}));
+  }
+  nn::ResNet narrow(nn::ResNetOptions(50).width(16));
+  CHECK(narrow->named_parameters()["fc.weight"].sizes() == at::IntArrayRef({1000, 16 * 8 * 4}));
+  CHECK_THROWS_AS(nn::ResNet(nn::ResNetOptions(18).width(0)), medimg::ArgumentError);
+}
+
 TEST_CASE("ResNet runs in 2D and 3D with any input channel count") {
   nn::ResNet net2(nn::ResNetOptions(18).in_channels(1).num_classes(3));
   net2->eval();

@@ -62,8 +62,8 @@ TEST_CASE("build_network fills in every default in a canonical JSON object") {
         R"("num_groups":8,"activation":"relu","dropout":0.0,"upsample":"transposed",)"
         R"("residual":false,"deep_supervision":false,"pad_input":true})");
   CHECK(nn::build_network("resnet", R"({"depth": 18})").options_json() ==
-        R"({"depth":18,"spatial_dims":2,"in_channels":3,"num_classes":1000,"cbam":false,)"
-        R"("cbam_reduction":16})");
+        R"({"depth":18,"spatial_dims":2,"in_channels":3,"num_classes":1000,"width":64,)"
+        R"("cbam":false,"cbam_reduction":16})");
   CHECK(nn::build_network("efficientnet").options_json() ==
         R"({"variant":"b0","spatial_dims":2,"in_channels":3,"num_classes":1000,)"
         R"("dropout":null,"stochastic_depth":0.2,"cbam":false,"cbam_reduction":16})");
