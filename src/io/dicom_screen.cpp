@@ -12,6 +12,7 @@
 #include "detail/dicom_metadata.hpp"
 #include "detail/dicom_native.hpp"
 #include "detail/dicom_rle.hpp"
+#include "detail/dicom_structure.hpp"
 #include "medimg/core/error.hpp"
 
 namespace medimg::detail {
@@ -90,6 +91,8 @@ bool deflated_has_float_pixels(const fs::path& path) {
 }  // namespace
 
 PixelDecoder screen_dicom_header(const fs::path& path) {
+  const std::string fault = dicom_structure_fault(path);
+  if (!fault.empty()) throw FormatError(path, "is truncated or damaged: " + fault);
   gdcm::Reader reader;
   reader.SetFileName(path.c_str());
   if (!reader.ReadUpToTag(kPixelData, kPixelElements)) {

@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "detail/dicom_metadata.hpp"
+#include "detail/dicom_structure.hpp"
 #include "medimg/core/detail/huge_pages.hpp"
 #include "medimg/core/error.hpp"
 #include "medimg/core/parallel.hpp"
@@ -67,7 +68,8 @@ std::optional<std::int64_t> integer(const gdcm::File& file, unsigned short g, un
 
 // The header of `path`; nullopt when it is not DICOM or holds no image (no Rows/Columns).
 std::optional<SliceHeader> scan_header(const fs::path& path) {
-  if (!looks_like_dicom(path)) return std::nullopt;
+  // A truncated or damaged file would make GDCM assert: it is skipped like other non-images.
+  if (!looks_like_dicom(path) || !detail::dicom_structure_fault(path).empty()) return std::nullopt;
   gdcm::Reader reader;
   reader.SetFileName(path.c_str());
   if (!reader.ReadUpToTag(gdcm::Tag(0x7FE0, 0x0010))) return std::nullopt;

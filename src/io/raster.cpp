@@ -3,6 +3,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <cctype>
+#include <string>
 #include <system_error>
 
 #include "medimg/core/atomic_file.hpp"
@@ -25,6 +27,14 @@ cv::Mat swap_red_blue(const cv::Mat& mat) {
     out = mat;
   }
   return out;
+}
+
+// OpenCV picks the encoder from the name: anything but .png would silently write another
+// format (a lossy JPEG for .jpg).
+bool has_png_extension(const fs::path& path) {
+  std::string extension = path.extension().string();
+  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return extension == ".png";
 }
 
 // A channels-last copy of `image` converted to an OpenCV PNG depth.
@@ -72,6 +82,8 @@ Image read_raster(const fs::path& path) {
 
 void write_png(const fs::path& path, const Image& image) {
   MEDIMG_CHECK(image.defined(), ArgumentError, "write_png needs a defined image");
+  MEDIMG_CHECK(has_png_extension(path), ArgumentError,
+               "write_png writes .png files, got '", path.string(), "'");
   MEDIMG_CHECK(image.spatial_dims() == 2, ShapeError, "PNG holds 2D images, got shape ",
                image.tensor().sizes());
   const auto channels = image.channels();

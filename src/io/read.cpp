@@ -8,6 +8,7 @@
 #include <fstream>
 #include <system_error>
 
+#include "detail/dicom_structure.hpp"
 #include "medimg/core/error.hpp"
 #include "medimg/io/dicom.hpp"
 #include "medimg/io/dicom_series.hpp"
@@ -36,6 +37,7 @@ bool starts_with(const std::string& bytes, std::size_t at, const char* magic, st
 }
 
 bool parses_as_dicom(const fs::path& path) {
+  if (!detail::dicom_structure_fault(path).empty()) return false;  // GDCM would assert
   gdcm::Reader reader;
   reader.SetFileName(path.c_str());
   const gdcm::Tag pixel_data(0x7FE0, 0x0010);

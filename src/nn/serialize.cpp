@@ -108,12 +108,20 @@ LoadReport load_state_dict(torch::nn::Module& module, const StateDict& state, bo
   return report;
 }
 
+void save_archive(torch::serialize::OutputArchive& archive, const std::filesystem::path& path) {
+  write_atomically(path, [&](const std::filesystem::path& temporary) {
+    // save_to(file name) would name the records after the temporary.
+    std::ofstream out(temporary, std::ios::binary);
+    archive.save_to(out);
+    out.flush();
+    MEDIMG_CHECK_FILE(out.good(), IoError, path, "could not be written");
+  });
+}
+
 void save(const torch::nn::Module& module, const std::filesystem::path& path) {
   torch::serialize::OutputArchive archive;
   module.save(archive);
-  write_atomically(path, [&](const std::filesystem::path& temporary) {
-    archive.save_to(temporary.string());
-  });
+  save_archive(archive, path);
 }
 
 void load(torch::nn::Module& module, const std::filesystem::path& path) {

@@ -15,10 +15,10 @@
 #include <limits>
 
 #include "config_node.hpp"
-#include "medimg/core/atomic_file.hpp"
 #include "medimg/core/error.hpp"
 #include "medimg/metrics/overlap.hpp"
 #include "medimg/metrics/roc.hpp"
+#include "medimg/nn/serialize.hpp"
 #include "medimg/train/dataset.hpp"
 #include "medimg/train/loader.hpp"
 #include "medimg/train/optimizer_lr.hpp"
@@ -364,9 +364,7 @@ void Trainer::save_checkpoint(const std::filesystem::path& path) const {
   archive.write("best", at::full({1}, s.best, at::kDouble));
   archive.write("bad_validations", c10::IValue(s.bad_validations));
   archive.write("history", c10::IValue(internal::history_to_json(s.history)));
-  write_atomically(path, [&](const std::filesystem::path& temporary) {
-    archive.save_to(temporary.string());
-  });
+  nn::save_archive(archive, path);
 }
 
 void Trainer::load_checkpoint(const std::filesystem::path& path) {

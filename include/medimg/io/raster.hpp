@@ -20,9 +20,9 @@ MEDIMG_API Image read_raster(const std::filesystem::path& path);
 /// Writes a 2D image with 1, 3 (RGB) or 4 (RGBA) channels as PNG, atomically
 /// (core/atomic_file.hpp). uint8 and bool (0/255) give 8-bit files; int16/int32/int64 with
 /// every value in [0, 65535] give 16-bit files. Geometry is not stored.
-/// @throws ShapeError for 3D images or other channel counts; ArgumentError for float images
-///         (window them to uint8 first) or integers outside [0, 65535]; IoError when the file
-///         cannot be written.
+/// @throws ShapeError for 3D images or other channel counts; ArgumentError for a path not
+///         ending in .png (any case), float images (window them to uint8 first) or integers
+///         outside [0, 65535]; IoError when the file cannot be written.
 MEDIMG_API void write_png(const std::filesystem::path& path, const Image& image);
 
 }  // namespace medimg

@@ -13,6 +13,7 @@
 
 #include <torch/nn/module.h>
 #include <torch/ordered_dict.h>
+#include <torch/serialize/output-archive.h>
 
 #include <filesystem>
 #include <string>
@@ -44,6 +45,13 @@ MEDIMG_API LoadReport load_state_dict(torch::nn::Module& module, const StateDict
 /// torch::save of the module to `path`, written atomically.
 /// @throws IoError when the file cannot be written.
 MEDIMG_API void save(const torch::nn::Module& module, const std::filesystem::path& path);
+
+/// Writes `archive` to `path` atomically (core/atomic_file.hpp), through a stream so that
+/// its records sit under LibTorch's fixed name "archive/": the bytes depend on the content
+/// only, not on the temporary file's name. save() and Trainer::save_checkpoint() use it.
+/// @throws IoError when the file cannot be written.
+MEDIMG_API void save_archive(torch::serialize::OutputArchive& archive,
+                             const std::filesystem::path& path);
 
 /// torch::load of an archive written by save() (or torch::save) into `module`, which must
 /// have the same structure.

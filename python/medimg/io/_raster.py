@@ -35,5 +35,15 @@ def write_png(path: PathLike, image: ImageLike) -> None:
     uint8 and bool (as 0/255) give 8-bit files; integer images with values in [0, 65535]
     give 16-bit files. Float images must be windowed to uint8 first. The file appears
     complete or not at all.
+
+    Raises
+    ------
+    medimg.ArgumentError
+        A path not ending in ``.png`` (any case), a float image or integers outside
+        [0, 65535].
+    medimg.ShapeError
+        A 3D image, or a channel count other than 1, 3 or 4.
+    medimg.IoError
+        The folder is missing or not writable, or the file cannot be written.
     """
     _write_png(os.fspath(path), as_image(image))

@@ -52,3 +52,14 @@ TEST_CASE("bad raster input gives medimg errors") {
   // Nothing was left behind by the failed writes.
   CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
 }
+
+TEST_CASE("write_png refuses names OpenCV would encode as another format") {
+  medimg::test::ScratchDir dir("raster-name");
+  const medimg::Image grey(medimg::test::ramp({1, 2, 2}).to(at::kByte));
+  CHECK_THROWS_WITH(medimg::write_png(dir / "x.jpg", grey),
+                    Catch::Contains("write_png writes .png files"));
+  CHECK_THROWS_AS(medimg::write_png(dir / "x", grey), medimg::ArgumentError);
+  medimg::write_png(dir / "upper.PNG", grey);
+  CHECK(medimg::read_raster(dir / "upper.PNG").tensor().equal(grey.tensor()));
+  CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
+}

@@ -1,0 +1,274 @@
+#include "detail/dicom_structure.hpp"
+
+#include <cctype>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <system_error>
+
+#include "medimg/core/error.hpp"
+
+namespace medimg::detail {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::uint32_t kUndefinedLength = 0xFFFFFFFFu;
+// Real files nest a few levels; the bound keeps a hostile file from exhausting the stack.
+constexpr int kMaxDepth = 64;
+constexpr const char* kDeflated = "1.2.840.10008.1.2.1.99";
+constexpr const char* kImplicitLittle = "1.2.840.10008.1.2";
+constexpr const char* kExplicitBig = "1.2.840.10008.1.2.2";
+
+struct Tag {
+  std::uint16_t group = 0, element = 0;
+  bool is(std::uint16_t g, std::uint16_t e) const { return group == g && element == e; }
+};
+
+std::string tag_text(const Tag& tag) {
+  char text[16];
+  std::snprintf(text, sizeof text, "(%04X,%04X)", tag.group, tag.element);
+  return text;
+}
+
+bool is_vr(const unsigned char* vr) {
+  return std::isupper(vr[0]) != 0 && std::isupper(vr[1]) != 0;
+}
+
+// VRs whose explicit encoding has a reserved 2 bytes and a 4-byte length (PS3.5 7.1.2).
+bool has_long_length(const std::string& vr) {
+  static const char* const kLong[] = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ",
+                                      "SV", "UC", "UN", "UR", "UT", "UV"};
+  for (const char* candidate : kLong) {
+    if (vr == candidate) return true;
+  }
+  return false;
+}
+
+class StructureWalker {
+ public:
+  explicit StructureWalker(const fs::path& path) : in_(path, std::ios::binary) {
+    std::error_code ec;
+    size_ = fs::file_size(path, ec);
+    if (ec) in_.close();
+  }
+
+  std::string walk() {
+    if (!in_.is_open()) return {};  // the reader reports missing or unreadable files
+    unsigned char preamble[132];
+    if (size_ >= 132 && read(0, preamble, 132) && std::memcmp(preamble + 128, "DICM", 4) == 0) {
+      pos_ = 132;
+      std::string syntax;
+      if (!meta_group(syntax)) return fault_;
+      if (syntax == kDeflated) return {};  // offsets are in the inflated stream
+      little_ = syntax != kExplicitBig;
+      explicit_ = syntax != kImplicitLittle;
+    } else {
+      // No preamble: judge only what starts like a little endian data set.
+      unsigned char head[8] = {};
+      if (size_ < 2 || !read(0, head, size_ < 8 ? static_cast<std::size_t>(size_) : 8)) return {};
+      const unsigned group = head[0] | (head[1] << 8);
+      if (group != 0x0002 && group != 0x0008) return {};
+      explicit_ = size_ >= 6 && is_vr(head + 4);
+    }
+    data_set(size_, false, 0);
+    return fault_;
+  }
+
+ private:
+  bool read(std::uint64_t at, unsigned char* out, std::size_t n) {
+    in_.clear();
+    in_.seekg(static_cast<std::streamoff>(at));
+    in_.read(reinterpret_cast<char*>(out), static_cast<std::streamsize>(n));
+    return static_cast<bool>(in_);
+  }
+  std::uint16_t u16(const unsigned char* b) const {
+    return static_cast<std::uint16_t>(little_ ? b[0] | (b[1] << 8) : (b[0] << 8) | b[1]);
+  }
+  std::uint32_t u32(const unsigned char* b) const {
+    return little_ ? std::uint32_t{b[0]} | std::uint32_t{b[1]} << 8 | std::uint32_t{b[2]} << 16 |
+                         std::uint32_t{b[3]} << 24
+                   : std::uint32_t{b[3]} | std::uint32_t{b[2]} << 8 | std::uint32_t{b[1]} << 16 |
+                         std::uint32_t{b[0]} << 24;
+  }
+  template <typename... Parts>
+  bool fail(const Parts&... parts) {
+    fault_ = concat(parts...);
+    return false;
+  }
+  std::string where(std::uint64_t end) const {
+    return end == size_ ? concat("the file ends at byte ", size_)
+                        : concat("its enclosing item or sequence ends at byte ", end);
+  }
+
+  // The element header at pos_ (which must end by `end`); pos_ moves to its value. Item and
+  // delimiter tags (group FFFE) and implicit VR elements leave `vr` empty.
+  bool header(std::uint64_t end, Tag& tag, std::string& vr, std::uint32_t& length) {
+    const std::uint64_t at = pos_;
+    unsigned char h[12];
+    if (end - pos_ < 8 || !read(pos_, h, 8)) {
+      return fail("an element header at byte ", at, " is cut off: ", where(end));
+    }
+    tag = {u16(h), u16(h + 2)};
+    vr.clear();
+    if (tag.group != 0xFFFE && explicit_ && is_vr(h + 4)) {
+      vr.assign(reinterpret_cast<const char*>(h + 4), 2);
+      if (has_long_length(vr)) {
+        if (end - pos_ < 12 || !read(pos_ + 8, h + 8, 4)) {
+          return fail("the header of element ", tag_text(tag), " at byte ", at,
+                      " is cut off: ", where(end));
+        }
+        length = u32(h + 8);
+        pos_ += 12;
+        return true;
+      }
+      length = u16(h + 6);
+      pos_ += 8;
+      return true;
+    }
+    length = u32(h + 4);
+    pos_ += 8;
+    return true;
+  }
+
+  // Group 0002, always explicit little endian; `syntax` gets TransferSyntaxUID.
+  bool meta_group(std::string& syntax) {
+    unsigned char group[2];
+    while (size_ - pos_ >= 2 && read(pos_, group, 2) && (group[0] | (group[1] << 8)) == 0x0002) {
+      const std::uint64_t at = pos_;
+      Tag tag;
+      std::string vr;
+      std::uint32_t length = 0;
+      if (!header(size_, tag, vr, length)) return false;
+      if (length == kUndefinedLength || length > size_ - pos_) {
+        return fail("file meta element ", tag_text(tag), " at byte ", at, " claims ", length,
+                    " bytes, ", where(size_));
+      }
+      if (tag.is(0x0002, 0x0010) && length <= 64) {
+        unsigned char uid[64];
+        if (!read(pos_, uid, length)) return fail("cannot read the transfer syntax");
+        syntax.assign(reinterpret_cast<const char*>(uid), length);
+        while (!syntax.empty() && (syntax.back() == '\0' || syntax.back() == ' ')) {
+          syntax.pop_back();
+        }
+      }
+      pos_ += length;
+    }
+    // GDCM asserts on a file that stops within or right after its meta information.
+    if (pos_ >= size_) return fail("the file ends in its file meta information, at byte ", size_);
+    return true;
+  }
+
+  // Elements from pos_ to `end`; an undefined-length item stops at its item delimiter.
+  bool data_set(std::uint64_t end, bool until_delimiter, int depth) {
+    while (pos_ < end) {
+      const std::uint64_t at = pos_;
+      Tag tag;
+      std::string vr;
+      std::uint32_t length = 0;
+      if (!header(end, tag, vr, length)) return false;
+      if (tag.is(0xFFFE, 0xE00D) && until_delimiter) return true;
+      if (length == kUndefinedLength) {
+        if (tag.group == 0xFFFE) {
+          return fail("unexpected ", tag_text(tag), " of undefined length at byte ", at);
+        }
+        if (tag.is(0x7FE0, 0x0010)) {
+          if (!fragments(end)) return false;
+          continue;
+        }
+        // A sequence; explicit UN of undefined length holds implicit little endian items.
+        const bool was_explicit = explicit_;
+        if (vr == "UN") explicit_ = false;
+        const bool ok = sequence(end, true, depth + 1);
+        explicit_ = was_explicit;
+        if (!ok) return false;
+        continue;
+      }
+      if (length > end - pos_) {
+        return fail("element ", tag_text(tag), " at byte ", at, " claims ", length, " bytes, ",
+                    where(end));
+      }
+      if (vr == "SQ") {
+        if (!sequence(pos_ + length, false, depth + 1)) return false;
+        continue;
+      }
+      pos_ += length;
+    }
+    if (until_delimiter) {
+      return fail("a sequence item of undefined length has no item delimiter: ", where(end));
+    }
+    return true;
+  }
+
+  // The items of a sequence: up to `end` when its length is defined, else up to its
+  // sequence delimiter (before `end`).
+  bool sequence(std::uint64_t end, bool undefined, int depth) {
+    if (depth > kMaxDepth) return fail("sequences nest deeper than ", kMaxDepth, " levels");
+    while (undefined || pos_ < end) {
+      const std::uint64_t at = pos_;
+      unsigned char h[8];
+      if (end - pos_ < 8 || !read(pos_, h, 8)) {
+        return fail(undefined ? "a sequence of undefined length has no sequence delimiter: "
+                              : "a sequence item header is cut off: ",
+                    where(end));
+      }
+      const Tag tag{u16(h), u16(h + 2)};
+      const std::uint32_t length = u32(h + 4);
+      pos_ += 8;
+      if (tag.is(0xFFFE, 0xE0DD)) {
+        if (undefined) return true;
+        continue;
+      }
+      if (!tag.is(0xFFFE, 0xE000)) {
+        return fail("expected a sequence item at byte ", at, ", found ", tag_text(tag));
+      }
+      if (length == kUndefinedLength) {
+        if (!data_set(end, true, depth)) return false;
+        continue;
+      }
+      if (length > end - pos_) {
+        return fail("a sequence item at byte ", at, " claims ", length, " bytes, ", where(end));
+      }
+      if (!data_set(pos_ + length, false, depth)) return false;
+    }
+    return true;
+  }
+
+  // Encapsulated (compressed) pixel data: the offset table and fragments as items, then a
+  // sequence delimiter.
+  bool fragments(std::uint64_t end) {
+    while (true) {
+      const std::uint64_t at = pos_;
+      unsigned char h[8];
+      if (end - pos_ < 8 || !read(pos_, h, 8)) {
+        return fail("the encapsulated pixel data has no sequence delimiter: ", where(end));
+      }
+      const Tag tag{u16(h), u16(h + 2)};
+      const std::uint32_t length = u32(h + 4);
+      pos_ += 8;
+      if (tag.is(0xFFFE, 0xE0DD)) return true;
+      if (!tag.is(0xFFFE, 0xE000) || length == kUndefinedLength) {
+        return fail("expected a pixel data fragment at byte ", at, ", found ", tag_text(tag));
+      }
+      if (length > end - pos_) {
+        return fail("a pixel data fragment at byte ", at, " claims ", length, " bytes, ",
+                    where(end));
+      }
+      pos_ += length;
+    }
+  }
+
+  std::ifstream in_;
+  std::uint64_t size_ = 0;
+  std::uint64_t pos_ = 0;
+  bool little_ = true;
+  bool explicit_ = true;
+  std::string fault_;
+};
+
+}  // namespace
+
+std::string dicom_structure_fault(const fs::path& path) { return StructureWalker(path).walk(); }
+
+}  // namespace medimg::detail
