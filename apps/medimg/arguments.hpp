@@ -14,6 +14,13 @@
 
 namespace medimg::cli {
 
+/// The value of the option args[i] (args[i + 1]), advancing i past it.
+/// @throws ArgumentError "OPTION needs a value" when the option is the last argument.
+inline const std::string& option_value(const std::vector<std::string>& args, std::size_t& i) {
+  MEDIMG_CHECK(i + 1 < args.size(), ArgumentError, args[i], " needs a value");
+  return args[++i];
+}
+
 inline int parse_int(const std::string& option, const std::string& text) {
   try {
     std::size_t used = 0;

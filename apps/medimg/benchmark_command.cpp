@@ -57,10 +57,7 @@ BenchmarkArguments parse(const std::vector<std::string>& args) {
   BenchmarkArguments parsed;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    auto value = [&]() -> const std::string& {
-      MEDIMG_CHECK(i + 1 < args.size(), ArgumentError, arg, " needs a value");
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return option_value(args, i); };
     if (arg == "--size") {
       const std::string& size = value();
       MEDIMG_CHECK(size == "small" || size == "full", ArgumentError,

@@ -38,8 +38,7 @@ DemoArguments parse(const std::vector<std::string>& args) {
   DemoArguments parsed;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--out") {
-      MEDIMG_CHECK(i + 1 < args.size(), ArgumentError, "--out needs a value");
-      parsed.out = args[++i];
+      parsed.out = option_value(args, i);
     } else if (args[i] == "--quick") {
       parsed.quick = true;
     } else {

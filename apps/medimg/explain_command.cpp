@@ -59,10 +59,7 @@ ExplainArguments parse(const std::vector<std::string>& args) {
   std::vector<std::string> positional;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    auto value = [&]() -> const std::string& {
-      MEDIMG_CHECK(i + 1 < args.size(), ArgumentError, arg, " needs a value");
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return option_value(args, i); };
     if (arg == "--class") {
       parsed.class_index = parse_int(arg, value());
       MEDIMG_CHECK(*parsed.class_index >= 0, ArgumentError, "--class must be >= 0, got ",

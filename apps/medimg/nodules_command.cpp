@@ -61,10 +61,7 @@ NodulesArguments parse(const std::vector<std::string>& args) {
   NodulesArguments parsed;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    auto value = [&]() -> const std::string& {
-      MEDIMG_CHECK(i + 1 < args.size(), ArgumentError, arg, " needs a value");
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return option_value(args, i); };
     if (arg == "--out") {
       parsed.out = value();
     } else if (arg == "--model") {

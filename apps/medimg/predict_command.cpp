@@ -61,10 +61,7 @@ PredictArguments parse(const std::vector<std::string>& args) {
   train::SlidingWindowOptions& window = parsed.predict.sliding_window;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    auto value = [&]() -> const std::string& {
-      MEDIMG_CHECK(i + 1 < args.size(), ArgumentError, arg, " needs a value");
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return option_value(args, i); };
     if (arg == "--roi") {
       window.roi_size = parse_int_list(arg, value());
       for (const std::int64_t size : window.roi_size) {

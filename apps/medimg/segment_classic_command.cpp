@@ -60,10 +60,7 @@ SegmentArguments parse(const std::vector<std::string>& args) {
   std::string method;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    auto value = [&]() -> const std::string& {
-      MEDIMG_CHECK(i + 1 < args.size(), ArgumentError, arg, " needs a value");
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return option_value(args, i); };
     if (arg == "--method") {
       method = value();
     } else if (arg == "--low") {

@@ -55,10 +55,7 @@ TrainArguments parse(const std::vector<std::string>& args) {
   TrainArguments parsed;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    auto value = [&]() -> const std::string& {
-      MEDIMG_CHECK(i + 1 < args.size(), ArgumentError, arg, " needs a value");
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return option_value(args, i); };
     if (arg == "--out") {
       parsed.overrides.push_back("trainer.out_dir=\"" + value() + "\"");
     } else if (arg == "--epochs") {

@@ -42,7 +42,8 @@ MaskGrid binary_mask_grid(const at::Tensor& mask, const std::vector<double>& spa
                  " must be binary (0/1): it holds other values; threshold it or compare "
                  "with a label first");
   }
-  grid.mask = grid.mask.to(at::kByte);
+  // A bool mask is read as bytes in place (same size, values 0/1): no copy of a large volume.
+  grid.mask = dtype == at::kBool ? grid.mask.view(at::kByte) : grid.mask.to(at::kByte);
   return grid;
 }
 

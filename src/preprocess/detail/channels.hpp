@@ -138,7 +138,7 @@ ValueRange<T> value_range(const T* x, std::int64_t n) {
 /// more than it saves once the machine is busy, since the OpenMP barrier then waits for a
 /// descheduled worker (measured here: 2-thread equalize_hist of a slice 10-20x slower on a
 /// loaded 2-core machine, under 2x faster on an idle one).
-constexpr std::int64_t kParallelGrain = std::int64_t{1} << 16;
+constexpr std::int64_t kParallelGrain = std::int64_t{1} << 18;
 
 /// Reduces [0, n) in fixed blocks of 64K items, block(first, last) -> R in parallel, then
 /// merge(R, R) in block order: the result never depends on the number of threads.
