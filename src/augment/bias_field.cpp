@@ -7,10 +7,19 @@
 
 namespace medimg {
 
+namespace {
+
+// Far above any useful smooth field (MONAI's default is 3), and low enough that the terms
+// (C(degree + 3, 3) in 3D) and the odometer over them stay small.
+constexpr int kMaxBiasFieldDegree = 32;
+
+}  // namespace
+
 std::vector<std::vector<int>> bias_field_terms(int spatial_dims, int degree) {
   MEDIMG_CHECK(spatial_dims >= 1 && spatial_dims <= 3, ArgumentError,
                "bias_field_terms: spatial_dims must be 1, 2 or 3, got ", spatial_dims);
-  MEDIMG_CHECK(degree >= 0, ArgumentError, "bias_field_terms: degree must be >= 0, got ", degree);
+  MEDIMG_CHECK(degree >= 0 && degree <= kMaxBiasFieldDegree, ArgumentError,
+               "bias_field_terms: degree must be in [0, ", kMaxBiasFieldDegree, "], got ", degree);
   std::vector<std::vector<int>> terms;
   std::vector<int> term(spatial_dims, 0);
   // Odometer over [0, degree]^dims in lexicographic order, keeping sums <= degree.
@@ -42,7 +51,8 @@ at::Tensor legendre_rows(std::int64_t n, int degree, const at::TensorOptions& op
 }  // namespace
 
 RandBiasField::RandBiasField(RandBiasFieldOptions options) : options_(options) {
-  MEDIMG_CHECK(options_.degree >= 1, ArgumentError, "RandBiasField: degree must be >= 1, got ",
+  MEDIMG_CHECK(options_.degree >= 1 && options_.degree <= kMaxBiasFieldDegree, ArgumentError,
+               "RandBiasField: degree must be in [1, ", kMaxBiasFieldDegree, "], got ",
                options_.degree);
   detail::check_range("RandBiasField", "coefficients", options_.coefficients, -INFINITY);
 }

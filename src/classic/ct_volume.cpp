@@ -14,6 +14,8 @@ at::Tensor ct_volume(const Image& ct, const char* name) {
   MEDIMG_CHECK(t.device().is_cpu(), Unsupported, name, ": expected a CPU image, got ", t.device());
   MEDIMG_CHECK(t.scalar_type() != at::kBool, ArgumentError, name,
                ": expected Hounsfield units, got a bool image");
+  MEDIMG_CHECK(!at::isComplexType(t.scalar_type()), Unsupported, name,
+               ": expected real Hounsfield units, got dtype ", t.scalar_type());
   MEDIMG_CHECK(!any_nan(t), ArgumentError, name, ": the CT image holds NaN values");
   return t.select(0, 0).contiguous();
 }

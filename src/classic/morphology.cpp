@@ -52,7 +52,10 @@ at::Tensor checked_volume(const at::Tensor& x, const Footprint& footprint, const
 
 // Non-zero as a contiguous bool (Z, Y, X) volume.
 at::Tensor binary_volume(const at::Tensor& mask, const Footprint& footprint, const char* name) {
-  return detail::binary(checked_volume(mask, footprint, name));
+  const at::Tensor volume = checked_volume(mask, footprint, name);
+  // NaN is neither zero nor a value: refused, as fill_holes and keep_largest do.
+  MEDIMG_CHECK(!detail::any_nan(volume), ArgumentError, name, ": the mask contains NaN");
+  return detail::binary(volume);
 }
 
 at::Tensor filtered(const at::Tensor& volume, const Footprint& footprint, const Anchor& anchor,

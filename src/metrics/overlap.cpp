@@ -8,6 +8,7 @@
 
 #include "medimg/core/dispatch.hpp"
 #include "medimg/core/parallel.hpp"
+#include "medimg/metrics/classification.hpp"
 #include "medimg/metrics/detail/mask_checks.hpp"
 
 namespace medimg {
@@ -99,7 +100,10 @@ std::vector<ConfusionCounts> confusion_counts(const at::Tensor& pred, const at::
                                               std::int64_t num_classes) {
   MEDIMG_CHECK(pred.defined() && ref.defined(), ArgumentError, "pred and ref must be defined");
   detail::check_same_shape(pred, ref, "pred", "ref");
-  MEDIMG_CHECK(num_classes >= 2, ArgumentError, "num_classes must be >= 2, got ", num_classes);
+  // The per-class tables are num_classes long: the cap of the classification metrics.
+  MEDIMG_CHECK(num_classes >= 2 && num_classes <= kMaxClasses, ArgumentError,
+               "num_classes must be in [2, ", kMaxClasses, "], got ", num_classes,
+               " (a label map needs labels below num_classes)");
   for (const at::Tensor* t : {&pred, &ref}) {
     MEDIMG_CHECK(at::isIntegralType(t->scalar_type(), /*includeBool=*/true), ArgumentError,
                  "overlap metrics take label maps (bool or integer), got dtype ",

@@ -27,8 +27,10 @@ BorderMode border_of(PadMode mode) {
 /// The image on the grid whose voxel j is old voxel j + offset, of spatial shape `shape`:
 /// a nearest-neighbour sample at integer positions, so values are copied exactly.
 Image shifted(const Image& image, const std::vector<std::int64_t>& offset,
-              const std::vector<std::int64_t>& shape, PadMode mode, double value) {
+              const std::vector<std::int64_t>& shape, PadMode mode, double value,
+              const char* who) {
   const int dims = image.spatial_dims();
+  detail::check_spatial_shape(shape, dims, who);  // errors name the caller, not the sampler
   Eigen::MatrixXd map = Eigen::MatrixXd::Identity(dims + 1, dims + 1);
   for (int k = 0; k < dims; ++k) map(k, dims) = static_cast<double>(offset[k]);
   SampleOptions options;
@@ -141,12 +143,14 @@ Image pad(const Image& image, const std::vector<std::int64_t>& before,
   const auto shape = image.spatial_shape();
   std::vector<std::int64_t> offset(dims), padded(dims);
   for (int k = 0; k < dims; ++k) {
-    MEDIMG_CHECK(lead[k] >= 0 && trail[k] >= 0, ArgumentError,
-                 "pad: widths must be >= 0, got (", lead[k], ", ", trail[k], ") along axis ", k);
+    constexpr std::int64_t kMaxWidth = std::int64_t{1} << 40;  // keeps the sums in int64
+    MEDIMG_CHECK(lead[k] >= 0 && trail[k] >= 0 && lead[k] <= kMaxWidth && trail[k] <= kMaxWidth,
+                 ArgumentError, "pad: widths must be in [0, 2^40], got (", lead[k], ", ",
+                 trail[k], ") along axis ", k);
     offset[k] = -lead[k];
     padded[k] = shape[k] + lead[k] + trail[k];
   }
-  return shifted(image, offset, padded, mode, value);
+  return shifted(image, offset, padded, mode, value, "pad");
 }
 
 Image crop_or_pad(const Image& image, const std::vector<std::int64_t>& shape, PadMode mode,
@@ -171,7 +175,7 @@ Image crop_or_pad(const Image& image, const std::vector<std::int64_t>& shape, Pa
     for (int k = 0; k < dims; ++k) stop[k] = offset[k] + target[k];
     return cropped(image, offset, stop);
   }
-  return shifted(image, offset, target, mode, value);
+  return shifted(image, offset, target, mode, value, "crop_or_pad");
 }
 
 IndexBox foreground_box(const at::Tensor& voxels, double threshold) {

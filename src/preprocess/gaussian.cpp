@@ -96,6 +96,12 @@ Image gaussian(const Image& image, std::vector<double> sigma_mm, const GaussianO
 namespace detail {
 
 std::vector<double> gaussian_weights(double sigma, double truncate) {
+  // 2^20 voxels each side is beyond any image axis; a larger radius means a sigma in the
+  // wrong unit, and its table alone would take gigabytes.
+  constexpr double kMaxRadius = 1 << 20;
+  MEDIMG_CHECK(truncate * sigma + 0.5 <= kMaxRadius, ArgumentError, "gaussian kernel: sigma ",
+               sigma, " (voxels) x truncate ", truncate, " is a radius above 2^20 voxels; is sigma "
+               "in the right unit?");
   const auto radius = static_cast<std::int64_t>(truncate * sigma + 0.5);
   std::vector<double> weights(2 * radius + 1);
   double sum = 0.0;

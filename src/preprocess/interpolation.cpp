@@ -166,9 +166,15 @@ Eigen::MatrixXd homogeneous_matrix(const Eigen::MatrixXd& matrix, int dims, cons
 void check_spatial_shape(const std::vector<std::int64_t>& shape, int dims, const char* who) {
   MEDIMG_CHECK(static_cast<int>(shape.size()) == dims, ShapeError, who, ": expected ", dims,
                " output sizes (array order), got ", shape.size());
+  // 2^40 voxels is far beyond any image; above it the tensor's byte size can overflow.
+  constexpr double kMaxVoxels = 1099511627776.0;
+  double voxels = 1.0;
   for (auto s : shape) {
     MEDIMG_CHECK(s >= 1, ShapeError, who, ": output sizes must be >= 1, got ", s);
+    voxels *= static_cast<double>(s);
   }
+  MEDIMG_CHECK(voxels <= kMaxVoxels, ShapeError, who, ": an output of ", voxels,
+               " voxels per channel is too large (at most 2^40)");
 }
 
 at::Tensor vote_affine(const at::Tensor& labels, const Eigen::MatrixXd& matrix,

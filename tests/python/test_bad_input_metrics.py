@@ -89,7 +89,10 @@ CASES = {
     "dice negative label": (lambda t: M.dice(-PRED.astype(np.int32), REF.astype(np.int32)), AR,
                             "label -1 is outside [0, 2)"),
     "dice num_classes 0": (lambda t: M.dice(PRED, REF, num_classes=0), AR,
-                           "num_classes must be >= 2, got 0"),
+                           "num_classes must be in [2, 10000], got 0"),
+    # Unbounded, 2^40 once raised MemoryError building the per-class tables.
+    "dice num_classes huge": (lambda t: M.dice(PRED, REF, num_classes=2 ** 40), AR,
+                              "num_classes must be in [2, 10000], got 1099511627776"),
     "dice num_classes 1": (lambda t: M.dice(PRED, REF, num_classes=1), AR, "got 1"),
     "dice two-channel Image": (lambda t: M.dice(medimg.Image(np.zeros((2, 8, 8), np.uint8)),
                                                 REF),

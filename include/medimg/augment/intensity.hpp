@@ -116,7 +116,7 @@ class MEDIMG_API RandBrightness final : public RandomTransform<BrightnessParams>
 };
 
 struct RandBiasFieldOptions {
-  int degree = 3;
+  int degree = 3;  ///< 1 to 32
   Range coefficients{0.0, 0.1};
 };
 

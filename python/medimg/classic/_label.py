@@ -6,8 +6,8 @@ from typing import Any, List, Optional, Sequence
 
 import numpy as np
 
-from .._medimg import (ArgumentError, Geometry, Image, RegionProps, _keep_largest, _label,
-                       _regionprops)
+from .._medimg import (ArgumentError, Geometry, Image, RegionProps, ShapeError, _keep_largest,
+                       _label, _regionprops)
 from ._spatial import same_kind, spatial
 
 __all__ = ["label", "keep_largest", "regionprops", "RegionProps"]
@@ -89,6 +89,9 @@ def regionprops(label_image: Any, intensity_image: Any = None, *,
     list of RegionProps, by ascending label.
     """
     labels = spatial(label_image, "label_image")
+    if labels.dim() not in (2, 3):  # before the geometry, which is built for 2 or 3 axes
+        raise ShapeError(f"regionprops: label_image must be (Y, X) or (Z, Y, X), got shape "
+                         f"{list(labels.shape)}")
     intensity = None if intensity_image is None else spatial(intensity_image, "intensity_image")
     geometry = _geometry(label_image, intensity_image, spacing, labels.dim())
     return _regionprops(labels, geometry, intensity)

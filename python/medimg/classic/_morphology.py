@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._medimg import (_binary_closing, _binary_dilation, _binary_erosion, _binary_opening,
-                       _closing, _dilation, _erosion, _fill_holes, _opening,
+from .._medimg import (ShapeError, _binary_closing, _binary_dilation, _binary_erosion,
+                       _binary_opening, _closing, _dilation, _erosion, _fill_holes, _opening,
                        _remove_small_holes, _remove_small_objects)
 from ._spatial import as_footprint, same_kind, spatial
 
@@ -17,6 +17,9 @@ __all__ = ["binary_erosion", "binary_dilation", "binary_opening", "binary_closin
 
 def _apply(kernel, image: Any, footprint: Any, name: str) -> Any:
     voxels = spatial(image, name)
+    if voxels.dim() not in (2, 3):  # before the default footprint, which needs 2 or 3 axes
+        raise ShapeError(f"{kernel.__name__.lstrip('_')}: expected a (Y, X) or (Z, Y, X) "
+                         f"array, got shape {list(voxels.shape)}")
     return same_kind(image, kernel(voxels, as_footprint(footprint, voxels.dim())))
 
 
