@@ -12,6 +12,7 @@ import pytest
 import torch
 
 import medimg
+from bad_input import assert_every_name_has_a_row, assert_refused
 
 # --- inputs ----------------------------------------------------------------------------------
 
@@ -449,11 +450,7 @@ EXCLUDED = {"DetectionMatch", "FrocCurve", "ConfidenceInterval", "LUNA16_FP_RATE
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_bad_input_is_refused(name, tmp_path):
-    call, expected, fragment = CASES[name]
-    with pytest.raises(expected) as caught:
-        call(tmp_path)
-    assert type(caught.value) is expected, f"{type(caught.value).__name__}: {caught.value}"
-    assert fragment in str(caught.value)
+    assert_refused(CASES[name], tmp_path)
 
 
 @pytest.mark.parametrize("name", list(EMPTY_RESULTS))
@@ -467,7 +464,4 @@ def test_undefined_scores_give_the_documented_value(name):
 
 
 def test_every_public_name_is_in_the_matrix():
-    covered = {name.split()[0] for name in CASES} | {name.split()[0] for name in EMPTY_RESULTS}
-    missing = set(M.__all__) - EXCLUDED - covered
-    assert not missing, f"medimg.metrics names without a bad-input row: {sorted(missing)}"
-    assert EXCLUDED <= set(M.__all__)  # no stale exclusion
+    assert_every_name_has_a_row([*CASES, *EMPTY_RESULTS], (M,), EXCLUDED)
