@@ -22,6 +22,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import numpy as np  # noqa: E402
+import yaml  # noqa: E402
 
 import medimg  # noqa: E402
 
@@ -170,24 +171,14 @@ def training(report: Report, out: Path, epochs: int, repeat: int) -> None:
         return
     data = out / "totalseg"
     prepare_totalsegmentator.main(data, source)
-    config = {
-        "task": "segmentation",
-        "model": {"architecture": "unet", "spatial_dims": 3, "in_channels": 1,
-                  "out_channels": 3, "features": [8, 16, 32, 64], "norm": "instance"},
-        "data": {"train": {"decathlon": str(data), "repeat": repeat},
-                 "validation": {"pairs": [{"image": str(data / "validation/image.nii.gz"),
-                                           "label": str(data / "validation/label.nii.gz")}]},
-                 "preprocess": [{"window": {"center": 50, "width": 400}}],
-                 "augment": [{"rand_crop_by_label": {"size": [16, 64, 64],
-                                                     "foreground_probability": 0.67}}]},
-        "loader": {"batch_size": 2, "num_workers": 2},
-        "optimizer": {"name": "adamw", "lr": 0.005, "weight_decay": 0.0001},
-        "scheduler": {"name": "cosine", "warmup_epochs": 1, "start_factor": 0.1},
-        "loss": {"name": "dice_ce"},
-        "trainer": {"epochs": epochs, "seed": 0, "val_every": max(1, epochs // 4),
-                    "out_dir": str(out / "training")},
-        "validation": {"roi_size": [16, 64, 64], "overlap": 0.5, "mode": "gaussian"},
-    }
+    # docs/train.md's configuration, shortened and pointed at this report's folder.
+    config = yaml.safe_load((ROOT / "examples/train/totalsegmentator_unet.yaml").read_text())
+    config["data"]["train"] = {"decathlon": str(data), "repeat": repeat}
+    config["data"]["validation"]["pairs"] = [{"image": str(data / "validation/image.nii.gz"),
+                                              "label": str(data / "validation/label.nii.gz")}]
+    config["scheduler"]["warmup_epochs"] = 1
+    config["trainer"].update(epochs=epochs, val_every=max(1, epochs // 4),
+                             out_dir=str(out / "training"))
     history = medimg.train.train(config)
     validated = [h for h in history if "val_dice" in h]
     s.figure("training/curves.png", "losses and validation Dice (medimg's trainer)")

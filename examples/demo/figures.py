@@ -3,13 +3,13 @@ and matplotlib figures saved atomically."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Callable, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+
+from report import write_atomically
 
 # Distinct colours for up to 20 labels (tab20), label 0 left grey.
 _COLOURS = (plt.get_cmap("tab20")(np.arange(20))[:, :3] * 255).astype(np.uint8)
@@ -51,17 +51,11 @@ def side_by_side(tiles: Sequence[np.ndarray], scale: int = 1, gap: int = 4) -> n
 
 
 def save_figure(path: Path, draw: Callable[[plt.Figure], None], size=(5.5, 4)) -> None:
-    """draw(figure), then PNG at `path` through a temporary file and a rename."""
+    """draw(figure), then PNG at `path`, written atomically."""
     figure = plt.figure(figsize=size)
     try:
         draw(figure)
         figure.tight_layout()
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                             suffix=".tmp")
-        with os.fdopen(handle, "wb") as stream:
-            figure.savefig(stream, format="png", dpi=110)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
+        write_atomically(path, lambda stream: figure.savefig(stream, format="png", dpi=110))
     finally:
         plt.close(figure)

@@ -8,7 +8,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, List, Sequence
+from typing import BinaryIO, Callable, Iterable, List, Sequence
 
 # Every <img> reports whether it decoded; the Chromium test reads the count from the DOM.
 _LOAD_CHECK = """<script>
@@ -85,14 +85,21 @@ class Report:
     def write(self, folder: Path) -> Path:
         """Writes folder/index.html through a temporary file and a rename."""
         target = folder / "index.html"
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".index.html.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(self.html())
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        write_atomically(target, lambda stream: stream.write(self.html().encode("utf-8")))
         return target
+
+
+def write_atomically(target: Path, write: Callable[[BinaryIO], object]) -> None:
+    """write(stream) into a temporary file beside `target`, flushed, then renamed over it:
+    a killed demo leaves the old file or the new one, never half of one."""
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                         suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        os.unlink(temporary)
+        raise
