@@ -144,7 +144,8 @@ void bind_networks(py::module_& m) {
       py::init([](const std::string& variant, std::int64_t spatial_dims,
                   std::int64_t in_channels, std::int64_t num_classes,
                   std::optional<double> dropout, double stochastic_depth, bool cbam,
-                  std::int64_t cbam_reduction) {
+                  std::int64_t cbam_reduction, std::optional<double> width_multiplier,
+                  std::optional<double> depth_multiplier) {
         return std::make_shared<nn::EfficientNetImpl>(
             nn::EfficientNetOptions(nn::parse_efficientnet_variant(variant))
                 .spatial_dims(spatial_dims)
@@ -153,7 +154,9 @@ void bind_networks(py::module_& m) {
                 .dropout(dropout)
                 .stochastic_depth(stochastic_depth)
                 .cbam(cbam)
-                .cbam_reduction(cbam_reduction));
+                .cbam_reduction(cbam_reduction)
+                .width_multiplier(width_multiplier)
+                .depth_multiplier(depth_multiplier));
       }),
       py::arg("variant") = nn::to_string(efficientnet.variant()), py::kw_only(),
       py::arg("spatial_dims") = efficientnet.spatial_dims(),
@@ -161,7 +164,8 @@ void bind_networks(py::module_& m) {
       py::arg("num_classes") = efficientnet.num_classes(), py::arg("dropout") = py::none(),
       py::arg("stochastic_depth") = efficientnet.stochastic_depth(),
       py::arg("cbam") = efficientnet.cbam(),
-      py::arg("cbam_reduction") = efficientnet.cbam_reduction());
+      py::arg("cbam_reduction") = efficientnet.cbam_reduction(),
+      py::arg("width_multiplier") = py::none(), py::arg("depth_multiplier") = py::none());
   bind_network_methods<nn::EfficientNetImpl, true>(efficientnet_class);
 
   const nn::CBAMOptions cbam(1);

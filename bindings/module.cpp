@@ -19,12 +19,16 @@ PYBIND11_MODULE(_medimg, m) {
   medimg::python::bind_preprocess_spatial(m);
   medimg::python::bind_preprocess_intensity(m);
   medimg::python::bind_preprocess_filter(m);
+  medimg::python::bind_preprocess_fundus(m);
   medimg::python::bind_augment(m);
   medimg::python::bind_phantoms(m);
+  medimg::python::bind_phantoms_fundus(m);
   medimg::python::bind_io_lidc(m);
+  medimg::python::bind_io_graded_folder(m);
   medimg::python::bind_nn(m);
   medimg::python::bind_nn_losses(m);
   medimg::python::bind_nn_gradcam(m);
+  medimg::python::bind_nn_ordinal(m);
   medimg::python::bind_classic_cascade(m);
   medimg::python::bind_classic(m);
   medimg::python::bind_classic_lung(m);

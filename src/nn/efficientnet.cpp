@@ -201,9 +201,20 @@ void EfficientNetImpl::reset() {
   const double dropout = o.dropout().value_or(scaling.dropout);
   MEDIMG_CHECK(dropout >= 0 && dropout < 1, ArgumentError,
                "EfficientNet: dropout must be in [0, 1), got ", dropout);
-  auto width = [&](std::int64_t c) { return make_divisible(static_cast<double>(c) * scaling.width); };
+  const double width_multiplier = o.width_multiplier().value_or(scaling.width);
+  const double depth_multiplier = o.depth_multiplier().value_or(scaling.depth);
+  // Upper bounds keep a typo (50 for 0.5) from allocating gigabytes.
+  MEDIMG_CHECK(std::isfinite(width_multiplier) && width_multiplier > 0 && width_multiplier <= 8,
+               ArgumentError, "EfficientNet: width_multiplier must be in (0, 8], got ",
+               width_multiplier);
+  MEDIMG_CHECK(std::isfinite(depth_multiplier) && depth_multiplier > 0 && depth_multiplier <= 8,
+               ArgumentError, "EfficientNet: depth_multiplier must be in (0, 8], got ",
+               depth_multiplier);
+  auto width = [&](std::int64_t c) {
+    return make_divisible(static_cast<double>(c) * width_multiplier);
+  };
   auto depth = [&](std::int64_t n) {
-    return static_cast<std::int64_t>(std::ceil(static_cast<double>(n) * scaling.depth));
+    return static_cast<std::int64_t>(std::ceil(static_cast<double>(n) * depth_multiplier));
   };
 
   features_ = Sequence();
@@ -277,7 +288,10 @@ void EfficientNetImpl::pretty_print(std::ostream& stream) const {
   stream << "medimg::nn::EfficientNet(variant=" << to_string(options.variant())
          << ", spatial_dims=" << options.spatial_dims()
          << ", in_channels=" << options.in_channels() << ", num_classes=" << options.num_classes()
-         << ", cbam=" << (options.cbam() ? "true" : "false") << ")";
+         << ", cbam=" << (options.cbam() ? "true" : "false");
+  if (options.width_multiplier()) stream << ", width_multiplier=" << *options.width_multiplier();
+  if (options.depth_multiplier()) stream << ", depth_multiplier=" << *options.depth_multiplier();
+  stream << ")";
 }
 
 }  // namespace medimg::nn

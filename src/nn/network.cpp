@@ -56,14 +56,19 @@ OrderedJson describe(const ResNetOptions& o) {
 }
 
 OrderedJson describe(const EfficientNetOptions& o) {
-  return {{"variant", to_string(o.variant())},
-          {"spatial_dims", o.spatial_dims()},
-          {"in_channels", o.in_channels()},
-          {"num_classes", o.num_classes()},
-          {"dropout", o.dropout() ? OrderedJson(*o.dropout()) : OrderedJson(nullptr)},
-          {"stochastic_depth", o.stochastic_depth()},
-          {"cbam", o.cbam()},
-          {"cbam_reduction", o.cbam_reduction()}};
+  OrderedJson json = {{"variant", to_string(o.variant())},
+                      {"spatial_dims", o.spatial_dims()},
+                      {"in_channels", o.in_channels()},
+                      {"num_classes", o.num_classes()},
+                      {"dropout", o.dropout() ? OrderedJson(*o.dropout()) : OrderedJson(nullptr)},
+                      {"stochastic_depth", o.stochastic_depth()},
+                      {"cbam", o.cbam()},
+                      {"cbam_reduction", o.cbam_reduction()}};
+  // Written only when set, so the options text of a variant's own network (and of every
+  // model file written before the multipliers existed) stays what it was.
+  if (o.width_multiplier()) json["width_multiplier"] = *o.width_multiplier();
+  if (o.depth_multiplier()) json["depth_multiplier"] = *o.depth_multiplier();
+  return json;
 }
 
 OrderedJson describe(const CNN3dOptions& o) {
@@ -128,6 +133,11 @@ std::shared_ptr<torch::nn::Module> build_efficientnet(const ConfigNode& node) {
       parse_name(node, "variant", to_string(d.variant()), parse_efficientnet_variant));
   // null (Python's None) keeps the variant's own dropout.
   const bool has_dropout = !node.raw("dropout").is_null();
+  // Likewise null or absent: the variant's multipliers.
+  auto multiplier = [&node](const char* key) {
+    return node.raw(key).is_null() ? std::nullopt
+                                   : std::optional<double>(node.require<double>(key));
+  };
   o.spatial_dims(node.get("spatial_dims", d.spatial_dims()))
       .in_channels(node.get("in_channels", d.in_channels()))
       .num_classes(node.get("num_classes", d.num_classes()))
@@ -135,7 +145,9 @@ std::shared_ptr<torch::nn::Module> build_efficientnet(const ConfigNode& node) {
                            : std::nullopt)
       .stochastic_depth(node.get("stochastic_depth", d.stochastic_depth()))
       .cbam(node.get("cbam", d.cbam()))
-      .cbam_reduction(node.get("cbam_reduction", d.cbam_reduction()));
+      .cbam_reduction(node.get("cbam_reduction", d.cbam_reduction()))
+      .width_multiplier(multiplier("width_multiplier"))
+      .depth_multiplier(multiplier("depth_multiplier"));
   node.finish();
   return std::make_shared<EfficientNetImpl>(o);
 }

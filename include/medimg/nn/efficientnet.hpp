@@ -103,6 +103,13 @@ struct MEDIMG_API EfficientNetOptions {
   /// CBAM in every MBConv block (MBConvOptions::cbam).
   TORCH_ARG(bool, cbam) = false;
   TORCH_ARG(std::int64_t, cbam_reduction) = 16;
+  /// Channel multiplier replacing the variant's (B0 1.0 … B4 1.4) when set: every width c
+  /// becomes torchvision's _make_divisible(c · w, 8) (adjust_channels), e.g. 0.25 or 0.5
+  /// for a small network.
+  TORCH_ARG(std::optional<double>, width_multiplier) = std::nullopt;
+  /// Depth multiplier replacing the variant's (B0 1.0 … B4 1.8) when set: a stage of n
+  /// blocks gets ceil(n · d) (torchvision's adjust_depth).
+  TORCH_ARG(std::optional<double>, depth_multiplier) = std::nullopt;
 };
 
 /// features = Sequential(stem conv-bn-SiLU (3, stride 2), seven stages of MBConvs, head

@@ -7,6 +7,8 @@ from ._dicom import *  # noqa: F401,F403
 from ._dicom import __all__ as _dicom_all
 from ._dicom_series import *  # noqa: F401,F403
 from ._dicom_series import __all__ as _dicom_series_all
+from ._graded_folder import *  # noqa: F401,F403
+from ._graded_folder import __all__ as _graded_folder_all
 from ._lidc import *  # noqa: F401,F403
 from ._lidc import __all__ as _lidc_all
 from ._nifti import *  # noqa: F401,F403
@@ -21,6 +23,7 @@ from ._read import __all__ as _read_all
 __all__ = []
 __all__ += _dicom_all
 __all__ += _dicom_series_all
+__all__ += _graded_folder_all
 __all__ += _lidc_all
 __all__ += _nifti_all
 __all__ += _npz_all

@@ -6,7 +6,7 @@ import json
 from typing import Any, Dict
 
 from .. import _medimg
-from ._module import CppModule, register
+from ._module import CppModule, construct, register
 
 __all__ = ["UNet", "ResNet", "EfficientNet", "CBAM", "CNN3d"]
 
@@ -65,7 +65,7 @@ class UNet(_Network, _medimg.UNet):
     """
 
     def __init__(self, **options: Any) -> None:
-        CppModule.__init__(self, _medimg.cpp.UNet(**options))
+        CppModule.__init__(self, construct(_medimg.cpp.UNet, **options))
 
 
 class ResNet(_Network, _medimg.ResNet):
@@ -94,7 +94,7 @@ class ResNet(_Network, _medimg.ResNet):
     """
 
     def __init__(self, depth: int, **options: Any) -> None:
-        CppModule.__init__(self, _medimg.cpp.ResNet(depth, **options))
+        CppModule.__init__(self, construct(_medimg.cpp.ResNet, depth, **options))
 
 
 class EfficientNet(_Network, _medimg.EfficientNet):
@@ -114,13 +114,23 @@ class EfficientNet(_Network, _medimg.EfficientNet):
     cbam : bool, default False
         CBAM attention on every MBConv block's output.
     cbam_reduction : int, default 16
+    width_multiplier : float, optional
+        Replaces the variant's width (B0 1.0 … B4 1.4): every channel count c becomes
+        torchvision's ``_make_divisible(c * width_multiplier, 8)``. With
+        ``depth_multiplier=0.5`` and 4 outputs, ``0.25`` makes a B0 of 0.20 M parameters
+        (5.3 M at full size).
+    depth_multiplier : float, optional
+        Replaces the variant's depth (B0 1.0 … B4 1.8): a stage of n blocks gets
+        ``ceil(n * depth_multiplier)``. torchvision's ``EfficientNet`` built from
+        ``_efficientnet_conf("efficientnet_b0", width_mult=w, depth_mult=d)`` has the same
+        layers and parameter names.
 
     Methods: ``forward_features``, ``freeze_backbone()`` (only ``classifier`` stays
     trainable), ``unfreeze()``, ``replace_head(num_classes)``.
     """
 
     def __init__(self, variant: str = "b0", **options: Any) -> None:
-        CppModule.__init__(self, _medimg.cpp.EfficientNet(variant, **options))
+        CppModule.__init__(self, construct(_medimg.cpp.EfficientNet, variant, **options))
 
 
 class CBAM(CppModule, _medimg.CBAM):
@@ -137,7 +147,7 @@ class CBAM(CppModule, _medimg.CBAM):
     """
 
     def __init__(self, channels: int, **options: Any) -> None:
-        CppModule.__init__(self, _medimg.cpp.CBAM(channels, **options))
+        CppModule.__init__(self, construct(_medimg.cpp.CBAM, channels, **options))
 
 
 class CNN3d(_Network, _medimg.CNN3d):
@@ -160,7 +170,7 @@ class CNN3d(_Network, _medimg.CNN3d):
     """
 
     def __init__(self, **options: Any) -> None:
-        CppModule.__init__(self, _medimg.cpp.CNN3d(**options))
+        CppModule.__init__(self, construct(_medimg.cpp.CNN3d, **options))
 
 
 for _public in (UNet, ResNet, EfficientNet, CBAM, CNN3d):

@@ -11,6 +11,7 @@ from ._intensity import *  # noqa: F401,F403
 from ._histogram import *  # noqa: F401,F403
 from ._spatial import *  # noqa: F401,F403
 from ._filter import *  # noqa: F401,F403
+from ._fundus import *  # noqa: F401,F403
 
 # Each module above exports exactly its __all__; a new module needs only its import line.
 __all__ = sorted(name for name in dir() if not name.startswith("_"))
