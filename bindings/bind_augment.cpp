@@ -59,12 +59,27 @@ SampleOptions sampling(const std::string& interpolation, const std::string& bord
   return options;
 }
 
+// A seed from any Python integer: pybind11's own conversion to uint64 raises TypeError for
+// one outside [0, 2^64), which callers could not tell from a wrong argument.
+std::uint64_t to_seed(const py::object& seed) {
+  const py::object index = py::reinterpret_steal<py::object>(PyNumber_Index(seed.ptr()));
+  if (index) {
+    const unsigned long long value = PyLong_AsUnsignedLongLong(index.ptr());
+    if (!PyErr_Occurred()) return value;
+  }
+  PyErr_Clear();
+  throw ArgumentError(detail::concat("Random: seed must be an integer in [0, 2^64), got ",
+                                     std::string(py::repr(seed))));
+}
+
 }  // namespace
 
 void bind_augment(py::module_& m) {
   py::class_<Random>(m, "Random", "Seeded random source of the augmentations (mt19937_64).")
-      .def(py::init<std::uint64_t>(), py::arg("seed") = 0)
-      .def("seed", &Random::seed, py::arg("seed"))
+      .def(py::init([](const py::object& seed) { return Random(to_seed(seed)); }),
+           py::arg("seed") = 0)
+      .def("seed", [](Random& r, const py::object& seed) { r.seed(to_seed(seed)); },
+           py::arg("seed"))
       .def("uniform", &Random::uniform, py::arg("low"), py::arg("high"))
       .def("normal", &Random::normal, py::arg("mean") = 0.0, py::arg("std") = 1.0)
       .def("integer", &Random::integer, py::arg("low"), py::arg("high"))

@@ -39,6 +39,14 @@ Eigen::MatrixXd affine_matrix(const AffineParams& params,
                params.angles.size(), ", ", params.shears.size(), ", ", params.scales.size(),
                ", ", params.translation.size());
 
+  for (const auto* values : {&params.angles, &params.shears, &params.translation}) {
+    for (double v : *values) {
+      MEDIMG_CHECK(std::isfinite(v), ArgumentError,
+                   "affine_matrix: angles, shears and translation must be finite, got ", v);
+    }
+  }
+  MEDIMG_CHECK(spacing.allFinite() && (spacing.array() > 0).all(), ArgumentError,
+               "affine_matrix: spacing must be finite and > 0, got ", spacing.transpose());
   Eigen::MatrixXd forward = Eigen::MatrixXd::Identity(dims, dims);
   for (int d = 0; d < dims; ++d) {
     MEDIMG_CHECK(params.scales[d] > 0.0 && std::isfinite(params.scales[d]), ArgumentError,
@@ -83,9 +91,9 @@ RandAffine::RandAffine(RandAffineOptions options) : options_(options) {
   MEDIMG_CHECK(options_.rotation.high <= 180.0, ArgumentError,
                "RandAffine: rotation must lie in [-180, 180] degrees, got (", options_.rotation.low,
                ", ", options_.rotation.high, ")");
-  detail::check_range("RandAffine", "scale", options_.scale, 0.0);
-  MEDIMG_CHECK(options_.scale.low > 0.0, ArgumentError, "RandAffine: scale must be > 0, got (",
+  MEDIMG_CHECK(!(options_.scale.low <= 0.0), ArgumentError, "RandAffine: scale must be > 0, got (",
                options_.scale.low, ", ", options_.scale.high, ")");
+  detail::check_range("RandAffine", "scale", options_.scale, 0.0);
   detail::check_range("RandAffine", "translation", options_.translation, -INFINITY);
   detail::check_range("RandAffine", "shear", options_.shear, -INFINITY);
 }

@@ -55,6 +55,9 @@ at::Tensor affine_batch(const at::Tensor& batch, const at::Tensor& matrices,
                "use linear or nearest here");
   MEDIMG_CHECK(batch.is_floating_point(), ArgumentError,
                "affine_batch: grid_sample needs a floating-point batch, got ", batch.scalar_type());
+  MEDIMG_CHECK(!at::isComplexType(matrices.scalar_type()) &&
+                   matrices.to(at::kDouble).isfinite().all().item<bool>(),
+               ArgumentError, "affine_batch: matrices must be real and finite (no NaN or inf)");
   const auto [padding, align_corners] = padding_for(border);
 
   const at::IntArrayRef spatial = batch.sizes().slice(2);

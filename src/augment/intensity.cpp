@@ -17,9 +17,9 @@ using detail::draw;
 // ---- RandGamma -------------------------------------------------------------------------
 
 RandGamma::RandGamma(RandGammaOptions options) : options_(options) {
-  detail::check_range("RandGamma", "gamma", options_.gamma, 0.0);
-  MEDIMG_CHECK(options_.gamma.low > 0.0, ArgumentError, "RandGamma: gamma must be > 0, got (",
+  MEDIMG_CHECK(!(options_.gamma.low <= 0.0), ArgumentError, "RandGamma: gamma must be > 0, got (",
                options_.gamma.low, ", ", options_.gamma.high, ")");
+  detail::check_range("RandGamma", "gamma", options_.gamma, 0.0);
 }
 
 double RandGamma::sample(Random& random, const std::vector<std::int64_t>&) const {

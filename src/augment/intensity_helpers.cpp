@@ -17,6 +17,10 @@ void check_range(const char* who, const char* what, const Range& range, double m
 }
 
 at::Tensor floating(const at::Tensor& voxels) {
+  // .to(kFloat) would drop the imaginary part with only a warning.
+  MEDIMG_CHECK(!at::isComplexType(voxels.scalar_type()), Unsupported,
+               "augmentations do not handle dtype ", voxels.scalar_type(),
+               "; convert with .to(float32)");
   return voxels.scalar_type() == at::kDouble ? voxels : voxels.to(at::kFloat);
 }
 

@@ -55,6 +55,9 @@ Footprint::Footprint(const at::Tensor& values) {
                values.sizes());
   MEDIMG_CHECK(values.device().is_cpu(), Unsupported, "footprint must be on the CPU, got ",
                values.device());
+  MEDIMG_CHECK(!at::isComplexType(values.scalar_type()), Unsupported,
+               "footprint: medimg kernels do not handle dtype ", values.scalar_type(),
+               "; give a bool, integer or real array");
   MEDIMG_CHECK(!detail::any_nan(values), ArgumentError, "footprint must not contain NaN");
   const at::Tensor inside = values.ne(0).to(at::kByte).contiguous();
   shape_.assign(values.sizes().begin(), values.sizes().end());

@@ -4,6 +4,7 @@
 #include <ATen/ops/zeros.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -160,6 +161,7 @@ at::Tensor close_and_fill(const at::Tensor& lungs, const LungMaskOptions& option
 
 Image lung_mask(const Image& ct_hu, const LungMaskOptions& options) {
   const at::Tensor hu = detail::ct_volume(ct_hu, kName);
+  MEDIMG_CHECK(!std::isnan(options.threshold), ArgumentError, kName, ": threshold is NaN");
   MEDIMG_CHECK(options.min_lung_fraction >= 0 && options.min_lung_fraction <= 1, ArgumentError,
                kName, ": min_lung_fraction must lie in [0, 1], got ", options.min_lung_fraction);
   MEDIMG_CHECK(options.closing_radius >= 0, ArgumentError, kName,

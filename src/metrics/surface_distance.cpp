@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <numeric>
+#include <vector>
 
 #include "detail/foreground_box.hpp"
 #include "medimg/core/dispatch.hpp"
@@ -73,19 +74,93 @@ std::vector<std::uint8_t> surface_in_box(const ImageView<const std::uint8_t, 3>&
   return surface;
 }
 
-// Distances (mm) from every voxel set in `from` to the nearest voxel set in `to`.
+// Offsets along axis 0 from every voxel of `box` to the nearest voxel set in `to` in its
+// column (same y, x), as voxel counts; `kNone` for columns without one. Two sweeps per
+// column, run slice by slice so that each row is read contiguously.
+template <typename Offset>
+std::vector<Offset> axis0_offsets(const std::vector<std::uint8_t>& to, const Box& box) {
+  constexpr Offset kNone = std::numeric_limits<Offset>::max();
+  const std::int64_t depth = box.size(0), rows = box.size(1), width = box.size(2);
+  std::vector<Offset> offsets(to.size());
+  parallel_for(0, rows, 1, [&](std::int64_t first, std::int64_t last) {
+    std::vector<std::int64_t> nearest(static_cast<std::size_t>(width));
+    for (std::int64_t y = first; y < last; ++y) {
+      const auto at = [&](std::int64_t z, std::int64_t x) {
+        return static_cast<std::size_t>((z * rows + y) * width + x);
+      };
+      std::fill(nearest.begin(), nearest.end(), -1);  // the last feature above, if any
+      for (std::int64_t z = 0; z < depth; ++z) {
+        for (std::int64_t x = 0; x < width; ++x) {
+          if (to[at(z, x)]) nearest[x] = z;
+          offsets[at(z, x)] = nearest[x] < 0 ? kNone : static_cast<Offset>(z - nearest[x]);
+        }
+      }
+      std::fill(nearest.begin(), nearest.end(), -1);  // the next feature below, if any
+      for (std::int64_t z = depth - 1; z >= 0; --z) {
+        for (std::int64_t x = 0; x < width; ++x) {
+          if (to[at(z, x)]) nearest[x] = z;
+          if (nearest[x] >= 0) {
+            Offset& o = offsets[at(z, x)];
+            o = std::min(o, static_cast<Offset>(nearest[x] - z));
+          }
+        }
+      }
+    }
+  });
+  return offsets;
+}
+
+// Distances (mm) from every voxel set in `from` to the nearest voxel set in `to`, C order.
+// The exact squared distance transform is separable: after its pass along axis 0, whose
+// result is (offset * spacing0)^2 and is kept as integer offsets, the passes along axes 1
+// and 2 stay within one slice. So the float64 field is only ever one slice per thread, and
+// every value is computed by the same operations, in the same order, as over the whole box.
+template <typename Offset>
 std::vector<double> directed_distances(const std::vector<std::uint8_t>& from,
                                        const std::vector<std::uint8_t>& to, const Box& box,
                                        const std::array<double, 3>& spacing) {
-  std::vector<double> field(to.size());
-  for (std::size_t i = 0; i < to.size(); ++i) field[i] = to[i] ? 0.0 : detail::kInfinity;
-  detail::squared_edt_(ImageView<double, 3>(field.data(), {box.size(0), box.size(1), box.size(2)}),
-                       spacing);
-  std::vector<double> distances;
-  for (std::size_t i = 0; i < from.size(); ++i) {
-    if (from[i]) distances.push_back(std::sqrt(field[i]));
+  constexpr Offset kNone = std::numeric_limits<Offset>::max();
+  const std::vector<Offset> offsets = axis0_offsets<Offset>(to, box);
+  const std::int64_t depth = box.size(0), plane = box.size(1) * box.size(2);
+  // Where each slice's distances start in the output.
+  std::vector<std::size_t> start(static_cast<std::size_t>(depth) + 1, 0);
+  for (std::int64_t z = 0; z < depth; ++z) {
+    const auto first = from.begin() + z * plane;
+    start[z + 1] = start[z] + static_cast<std::size_t>(std::count(first, first + plane, 1));
   }
+  std::vector<double> distances(start.back());
+  parallel_for(0, depth, 1, [&](std::int64_t first, std::int64_t last) {
+    std::vector<double> slice(static_cast<std::size_t>(plane));
+    for (std::int64_t z = first; z < last; ++z) {
+      const std::size_t base = static_cast<std::size_t>(z * plane);
+      if (start[z + 1] == start[z]) continue;  // nothing to measure from in this slice
+      for (std::int64_t i = 0; i < plane; ++i) {
+        const Offset o = offsets[base + i];
+        const double d = static_cast<double>(o) * spacing[0];
+        slice[i] = o == kNone ? detail::kInfinity : d * d;
+      }
+      // A single slice: squared_edt_ skips axis 0 and runs the passes along axes 1 and 2.
+      detail::squared_edt_(ImageView<double, 3>(slice.data(), {1, box.size(1), box.size(2)}),
+                           spacing);
+      std::size_t out = start[z];
+      for (std::int64_t i = 0; i < plane; ++i) {
+        if (from[base + i]) distances[out++] = std::sqrt(slice[i]);
+      }
+    }
+  });
   return distances;
+}
+
+// The narrowest offset type that holds every offset along axis 0 and the kNone mark.
+std::vector<double> directed_distances(const std::vector<std::uint8_t>& from,
+                                       const std::vector<std::uint8_t>& to, const Box& box,
+                                       const std::array<double, 3>& spacing) {
+  if (box.size(0) < std::numeric_limits<std::uint16_t>::max()) {
+    return directed_distances<std::uint16_t>(from, to, box, spacing);
+  }
+  MEDIMG_CHECK(box.size(0) < std::numeric_limits<std::uint32_t>::max(), Unsupported,
+               "masks with ", box.size(0), " slices along axis 0 are too deep");
+  return directed_distances<std::uint32_t>(from, to, box, spacing);
 }
 
 // numpy.percentile's default (linear) rule; `values` is reordered.

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
 
 #include "detail/index_map.hpp"
 #include "detail/sampling.hpp"
@@ -24,6 +27,29 @@ BorderMode border_of(PadMode mode) {
   return BorderMode::Constant;
 }
 
+template <typename T>
+bool holds(double value) {
+  return value >= static_cast<double>(std::numeric_limits<T>::lowest()) &&
+         value <= static_cast<double>(std::numeric_limits<T>::max());
+}
+
+// The pad value must be a value of an integer or bool image. Checked here so that the error
+// names the caller: the sampler's own check would name affine_transform.
+void check_pad_value(at::ScalarType dtype, double value, const char* who) {
+  bool fits = std::isfinite(value) && value == std::trunc(value);
+  switch (dtype) {
+    case at::kBool: fits = value == 0.0 || value == 1.0; break;
+    case at::kByte: fits = fits && holds<std::uint8_t>(value); break;
+    case at::kChar: fits = fits && holds<std::int8_t>(value); break;
+    case at::kShort: fits = fits && holds<std::int16_t>(value); break;
+    case at::kInt: fits = fits && holds<std::int32_t>(value); break;
+    case at::kLong: fits = fits && holds<std::int64_t>(value); break;
+    default: return;  // floating-point images take any value
+  }
+  MEDIMG_CHECK(fits, ArgumentError, who, ": value ", value, " is not a value of the image dtype ",
+               dtype);
+}
+
 /// The image on the grid whose voxel j is old voxel j + offset, of spatial shape `shape`:
 /// a nearest-neighbour sample at integer positions, so values are copied exactly.
 Image shifted(const Image& image, const std::vector<std::int64_t>& offset,
@@ -31,6 +57,7 @@ Image shifted(const Image& image, const std::vector<std::int64_t>& offset,
               const char* who) {
   const int dims = image.spatial_dims();
   detail::check_spatial_shape(shape, dims, who);  // errors name the caller, not the sampler
+  if (mode == PadMode::Constant) check_pad_value(image.tensor().scalar_type(), value, who);
   Eigen::MatrixXd map = Eigen::MatrixXd::Identity(dims + 1, dims + 1);
   for (int k = 0; k < dims; ++k) map(k, dims) = static_cast<double>(offset[k]);
   SampleOptions options;

@@ -56,6 +56,10 @@ at::Tensor gaussian_filter(const at::Tensor& voxels, std::vector<double> sigma,
   MEDIMG_CHECK(voxels.defined() && (voxels.dim() == 3 || voxels.dim() == 4), ShapeError,
                "gaussian_filter: expected (C, Y, X) or (C, Z, Y, X), got shape ",
                voxels.defined() ? voxels.sizes() : at::IntArrayRef{});
+  // .to(kFloat) would drop the imaginary part with only a warning.
+  MEDIMG_CHECK(!at::isComplexType(voxels.scalar_type()), Unsupported,
+               "gaussian_filter: medimg kernels do not handle dtype ", voxels.scalar_type(),
+               "; convert with .to(float32)");
   const int dims = static_cast<int>(voxels.dim()) - 1;
   if (sigma.size() == 1) sigma.assign(dims, sigma[0]);
   MEDIMG_CHECK(static_cast<int>(sigma.size()) == dims, ShapeError, "gaussian_filter: expected ",

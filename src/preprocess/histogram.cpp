@@ -100,7 +100,10 @@ std::vector<std::int64_t> count_bins(std::int64_t n, std::int64_t nbins, const b
           ++h[2 * stride + bin_of(i + 2)];
           ++h[3 * stride + bin_of(i + 3)];
         }
-        for (; i < end; ++i) h[bin_of(i)] += mask == nullptr || mask[i];
+        // Voxels outside the mask may lie outside the bins: never index with them.
+        for (; i < end; ++i) {
+          if (mask == nullptr || mask[i]) ++h[bin_of(i)];
+        }
       });
 }
 
@@ -127,7 +130,10 @@ std::vector<std::int64_t> count_integers(const T* x, std::int64_t n, std::int64_
             ++h[3 * stride + bin(k + 3)];
           }
         }
-        for (; i < end; ++i) h[bin(i)] += mask == nullptr || mask[i];
+        // Voxels outside the mask may lie outside [low, low + nbins): never index with them.
+        for (; i < end; ++i) {
+          if (mask == nullptr || mask[i]) ++h[bin(i)];
+        }
       });
 }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -235,8 +236,10 @@ void check_zscore_options(const ZScoreOptions& o, std::int64_t channels) {
   for (const auto* values : {&o.mean(), &o.stddev()}) {
     MEDIMG_CHECK(values->empty() || values->size() == 1 ||
                      static_cast<std::int64_t>(values->size()) == channels,
-                 ArgumentError, "normalize_zscore: mean and std need 1 or ", channels,
-                 " values (one per channel), got ", values->size());
+                 ArgumentError, "normalize_zscore: mean and std need ",
+                 channels == 1 ? std::string("1 value")
+                               : detail::concat("1 or ", channels, " values (one per channel)"),
+                 ", got ", values->size());
   }
   for (double m : o.mean()) {
     MEDIMG_CHECK(std::isfinite(m), ArgumentError, "normalize_zscore: mean must be finite, got ", m);

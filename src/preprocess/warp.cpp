@@ -31,7 +31,7 @@ std::vector<double> values_or(const std::vector<double>& values, std::size_t cou
                               double none, const char* what) {
   if (values.empty()) return std::vector<double>(count, none);
   MEDIMG_CHECK(values.size() == count, ShapeError, "affine_about_center: ", what, " needs ",
-               count, " values, got ", values.size());
+               count, count == 1 ? " value" : " values", ", got ", values.size());
   for (double v : values) {
     MEDIMG_CHECK(std::isfinite(v), ArgumentError, "affine_about_center: ", what,
                  " must be finite, got ", v);

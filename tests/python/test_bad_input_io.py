@@ -253,6 +253,14 @@ CASES = {
     "lidc_nodule_centre 2D reference": (lambda t: io_.lidc_nodule_centre(
         first_nodule(), medimg.Image(PICTURE.astype(np.float32))), S,
         "the reference must be a 3D image"),
+    # graded fundus folders (tests/python/test_io_graded_folder.py has the CSV cases)
+    "read_graded_folder missing folder": (lambda t: io_.read_graded_folder(t / "no"), IO,
+                                          "no such folder"),
+    "read_graded_folder no CSV": (lambda t: io_.read_graded_folder(t), IO, "no grades CSV"),
+    "read_fundus_image missing file": (lambda t: io_.read_fundus_image(t / "no.png"), IO,
+                                       "no such file"),
+    "read_fundus_image noise": (lambda t: io_.read_fundus_image(file(t, "n.png", NOISE)), F,
+                                "not an image OpenCV can decode"),
 }
 
 

@@ -147,6 +147,10 @@ CASES = {
     "hausdorff unknown method": (lambda t: M.hausdorff(PRED, REF, method="mesh"), AR,
                                  METHOD + " 'mesh'"),
     "hausdorff shapes differ": (lambda t: M.hausdorff(PRED, REF[:4]), S, SAME_SHAPE),
+    "hausdorff spacing of another rank than the Image's": (lambda t: M.hausdorff(
+        mask_image(PRED, (1, 1)), REF, spacing=(1, 1, 1)), AR,
+        "spacing=(1.0, 1.0, 1.0) contradicts the image's (1.0, 1.0)"),
+    "hausdorff without ref": (lambda t: M.hausdorff(PRED), AR, "ref is missing"),
     "hausdorff distances and ref": (lambda t: M.hausdorff(M.surface_distances(PRED, REF), REF),
                                     AR, "given a SurfaceDistances, ref must be omitted"),
     "hausdorff distances and another method": (lambda t: M.hausdorff(
@@ -283,6 +287,8 @@ CASES = {
                                  "<U1"),
     "accuracy no cases": (lambda t: M.accuracy(NO_CASES, NO_CASES), AR,
                           "accuracy: y_true is empty (N = 0)"),
+    "accuracy empty lists": (lambda t: M.accuracy([], []), AR,
+                             "accuracy: y_true is empty (N = 0)"),
     "accuracy lengths differ": (lambda t: M.accuracy([0, 1], [0]), S,
                                 "accuracy: y_true has 2 cases but y_pred has shape [1]"),
     "accuracy float labels": (lambda t: M.accuracy([0.5], [1]), AR,
@@ -363,6 +369,13 @@ CASES = {
                                                   "is 2"),
     "bootstrap_ci n 0": (lambda t: M.bootstrap_ci(M.roc_auc, Y_TRUE, Y_SCORE, n=0), AR,
                          "bootstrap_ci: n must be >= 1, got 0"),
+    "bootstrap_ci negative seed": (lambda t: M.bootstrap_ci(M.roc_auc, Y_TRUE, Y_SCORE, seed=-1),
+                                   AR, "bootstrap_ci: seed must be an integer in [0, 2^64), "
+                                       "got -1"),
+    "bootstrap_ci metric returns text": (lambda t: M.bootstrap_ci(lambda y, s: "x", Y_TRUE,
+                                                                  Y_SCORE),
+                                         AR, "bootstrap_ci: metric_fn must return a number, "
+                                             "got str"),
     "bootstrap_ci alpha 0": (lambda t: M.bootstrap_ci(M.roc_auc, Y_TRUE, Y_SCORE, alpha=0), AR,
                              "bootstrap_ci: alpha must be in (0, 1), got 0"),
     "bootstrap_ci alpha 1": (lambda t: M.bootstrap_ci(M.roc_auc, Y_TRUE, Y_SCORE, alpha=1), AR,

@@ -164,7 +164,10 @@ CASES = {
     "normalize_zscore NaN std": (lambda t: P.normalize_zscore(I2, mean=0.0, std=NAN), AR,
                                  "std must be finite and > 0, got nan"),
     "normalize_zscore two means for one channel": (lambda t: P.normalize_zscore(
-        I2, mean=[0, 1], std=[1, 1]), AR, "(one per channel), got 2"),
+        I2, mean=[0, 1], std=[1, 1]), AR, "normalize_zscore: mean and std need 1 value, got 2"),
+    "normalize_zscore three means for two channels": (lambda t: P.normalize_zscore(
+        np.concatenate([I2, I2]), mean=[0, 1, 2], std=[1, 1, 1]), AR,
+        "mean and std need 1 or 2 values (one per channel), got 3"),
     "normalize_zscore reversed clip": (lambda t: P.normalize_zscore(I2, clip=(1, 0)), AR,
                                        "clip must be (low, high) with low <= high, got (1, 0)"),
     "normalize_zscore scalar clip": (lambda t: P.normalize_zscore(I2, clip=3), AR,
@@ -195,6 +198,12 @@ CASES = {
     # equalize_hist / clahe / clahe_uint8
     "equalize_hist nbins 1": (lambda t: P.equalize_hist(I2, nbins=1), AR,
                               "nbins must be in [2, 16777216], got 1"),
+    # pybind11 once raised TypeError for an int past 32 bits
+    "equalize_hist nbins 2^40": (lambda t: P.equalize_hist(I2, nbins=2 ** 40), AR,
+                                 "equalize_hist: nbins must be in [2, 16777216], got "
+                                 "1099511627776"),
+    "clahe nbins 2^40": (lambda t: P.clahe(I2, nbins=2 ** 40), AR,
+                         "clahe: nbins must be in [2, 1048576], got 1099511627776"),
     "equalize_hist negative nbins": (lambda t: P.equalize_hist(I2, nbins=-5), AR,
                                      "nbins must be in [2, 16777216], got -5"),
     "equalize_hist NaN": (lambda t: P.equalize_hist(NAN2), AR,
@@ -259,6 +268,9 @@ CASES = {
     # gaussian_filter / gaussian
     "gaussian_filter negative sigma": (lambda t: P.gaussian_filter(I2, -1.0), AR,
                                        "gaussian_filter: sigma must be finite and >= 0, got -1"),
+    "gaussian_filter complex": (lambda t: P.gaussian_filter(I2.astype(np.complex64), 1.0), U,
+                                "gaussian_filter: medimg kernels do not handle dtype "
+                                "ComplexFloat"),
     "gaussian_filter NaN sigma": (lambda t: P.gaussian_filter(I2, NAN), AR, "got nan"),
     "gaussian_filter infinite sigma": (lambda t: P.gaussian_filter(I2, INF), AR, "got inf"),
     "gaussian_filter three sigmas in 2D": (lambda t: P.gaussian_filter(I2, [1, 1, 1]), S,
@@ -396,6 +408,10 @@ CASES = {
                               "expected integers, got (0.5, 0)"),
     "pad negative width": (lambda t: P.pad(I2, -1), AR,
                            "pad: widths must be in [0, 2^40], got (-1, -1)"),
+    "pad uint8 value 300": (lambda t: P.pad(U8, 1, value=300), AR,
+                            "pad: value 300 is not a value of the image dtype Byte"),
+    "pad bool value 2": (lambda t: P.pad(U8 > 100, 1, value=2), AR,
+                         "pad: value 2 is not a value of the image dtype Bool"),
     "pad huge width": (lambda t: P.pad(I2, 2 ** 62), AR, "pad: widths must be in [0, 2^40]"),
     "pad huge output": (lambda t: P.pad(I2, 2 ** 31), S,
                         "pad: an output of 1.84467e+19 voxels per channel is too large"),
@@ -495,7 +511,7 @@ CASES = {
     "affine_about_center fractional size": (lambda t: P.affine_about_center((4.5, 4)), AR,
                                             "expected integers, got (4.5, 4)"),
     "affine_about_center two angles in 2D": (lambda t: P.affine_about_center(
-        (4, 4), rotation=(1, 2)), S, "rotation needs 1 values, got 2"),
+        (4, 4), rotation=(1, 2)), S, "rotation needs 1 value, got 2"),
     "affine_about_center NaN angle": (lambda t: P.affine_about_center((4, 4), rotation=NAN), AR,
                                       "rotation must be finite, got nan"),
     "affine_about_center scale 0": (lambda t: P.affine_about_center((4, 4), scale=0.0), AR,
@@ -507,11 +523,17 @@ CASES = {
     "affine_about_center three translations in 2D": (lambda t: P.affine_about_center(
         (4, 4), translation=(1, 1, 1)), S, "translation needs 2 values, got 3"),
     "affine_about_center two shears in 2D": (lambda t: P.affine_about_center(
-        (4, 4), shear=(1, 1)), S, "shear needs 1 values, got 2"),
+        (4, 4), shear=(1, 1)), S, "shear needs 1 value, got 2"),
 
     # --- medimg.augment ------------------------------------------------------------------
     "Random reversed uniform range": (lambda t: A.Random(0).uniform(1, 0), AR,
                                       "uniform range must be finite with low <= high, got [1, 0)"),
+    "Random negative seed": (lambda t: A.Random(-1), AR,
+                             "Random: seed must be an integer in [0, 2^64), got -1"),
+    "Random seed 2^64": (lambda t: A.Random(2 ** 64), AR, "got 18446744073709551616"),
+    "Random fractional seed": (lambda t: A.Random(1.5), AR, "got 1.5"),
+    "Random.seed negative": (lambda t: A.Random(0).seed(-1), AR,
+                             "Random: seed must be an integer in [0, 2^64), got -1"),
     "Random NaN uniform range": (lambda t: A.Random(0).uniform(NAN, 1), AR, "got [nan, 1)"),
     "Random negative normal std": (lambda t: A.Random(0).normal(0, -1), AR,
                                    "normal std must be >= 0, got -1"),
@@ -523,6 +545,10 @@ CASES = {
                                  "RandGamma: gamma must be a finite range with low <= high"),
     "RandGamma gamma 0": (lambda t: A.RandGamma(gamma=(0, 1)), AR,
                           "RandGamma: gamma must be > 0, got (0, 1)"),
+    "RandGamma negative gamma": (lambda t: A.RandGamma(gamma=(-1, 1)), AR,
+                                 "RandGamma: gamma must be > 0, got (-1, 1)"),
+    "RandGamma complex": (lambda t: A.RandGamma()(I2.astype(np.complex64), seed=0), U,
+                          "augmentations do not handle dtype ComplexFloat"),
     "RandGamma NaN gamma": (lambda t: A.RandGamma(gamma=(NAN, 1)), AR, "got (nan, 1)"),
     "RandGamma empty axis": (lambda t: A.RandGamma()(EMPTY, seed=0), S, NO_EMPTY_AXIS),
     "RandGamma bare 1D": (lambda t: A.RandGamma()(BARE, seed=0), S, CHANNEL_FIRST),
@@ -564,6 +590,8 @@ CASES = {
     "RandAffine unknown border": (lambda t: A.RandAffine(border="x"), AR, BORDER),
     "RandAffine scale 0": (lambda t: A.RandAffine(scale=(0, 1)), AR,
                            "RandAffine: scale must be > 0, got (0, 1)"),
+    "RandAffine negative scale": (lambda t: A.RandAffine(scale=(-1, 1)), AR,
+                                  "RandAffine: scale must be > 0, got (-1, 1)"),
     "RandAffine reversed rotation": (lambda t: A.RandAffine(rotation=(15, -15)), AR,
                                      "rotation must be a finite range with low <= high"),
     "RandAffine NaN rotation": (lambda t: A.RandAffine(rotation=(NAN, 1)), AR, "got (nan, 1)"),
@@ -589,6 +617,11 @@ CASES = {
                                            S, "affine_matrix: expected 2 spacing values, got 3"),
     "affine_matrix empty draw": (lambda t: A.affine_matrix(A.AffineParams(), (8, 8), (1, 1)), S,
                                  "got 0, 0, 0, 0"),
+    "affine_matrix NaN angle": (lambda t: A.affine_matrix(nan_affine_draw(), (8, 8), (1, 1)), AR,
+                                "affine_matrix: angles, shears and translation must be finite, "
+                                "got nan"),
+    "affine_matrix NaN spacing": (lambda t: A.affine_matrix(affine_draw(), (8, 8), (1, NAN)), AR,
+                                  "affine_matrix: spacing must be finite and > 0"),
     "RandFlip axis 5": (lambda t: A.RandFlip(axes=[5])(I2, seed=0), AR,
                         "RandFlip: axis 5 is not a spatial axis"),
     "RandFlip probability 1.5": (lambda t: A.RandFlip(probability=1.5), AR,
@@ -643,6 +676,11 @@ CASES = {
                                      "got -0.5"),
     "Compose NaN probability": (lambda t: A.Compose([(A.RandGamma(), NAN)]), AR, "got nan"),
     "Compose None": (lambda t: A.Compose([None]), AR, "Compose.add: transform is null"),
+    "Compose three-item tuple": (lambda t: A.Compose([(A.RandGamma(), 0.5, 1)]), AR,
+                                 "Compose: expected a Transform or (Transform, probability), "
+                                 "got a tuple of 3 items"),
+    "Compose plain function": (lambda t: A.Compose([lambda x: x]), AR,
+                               "Compose: expected a medimg.augment Transform, got function"),
     "affine_batch without batch axis": (lambda t: A.affine_batch(torch.zeros(1, 8, 8),
                                                                  torch.eye(3)[None]),
                                         S, "affine_batch: expected a batch (N, C, Y, X) or "
@@ -653,6 +691,9 @@ CASES = {
     "affine_batch 4x4 matrix for 2D": (lambda t: A.affine_batch(torch.zeros(1, 1, 8, 8),
                                                                 torch.eye(4)[None]),
                                        S, "expected matrices (1, 3, 3), got [1, 4, 4]"),
+    "affine_batch NaN matrix": (lambda t: A.affine_batch(torch.zeros(2, 1, 8, 8),
+                                                         torch.full((2, 3, 3), NAN)), AR,
+                                "affine_batch: matrices must be real and finite (no NaN or inf)"),
     "affine_batch bspline3": (lambda t: A.affine_batch(torch.zeros(1, 1, 8, 8), torch.eye(3)[None],
                                                        interpolation="bspline3"),
                               U, "B-spline interpolation runs on the CPU only"),
@@ -668,6 +709,25 @@ CASES = {
                                                                       dtype=torch.int32),
                                                           torch.eye(3)[None]),
                                  AR, "grid_sample needs a floating-point batch, got Int"),
+    # fundus photographs (preprocess/fundus.hpp)
+    "fundus_mask 3D image": (lambda t: P.fundus_mask(np.zeros((3, 4, 5, 6), np.uint8)), S,
+                             "fundus_mask: expected a 2D (C, Y, X) photograph"),
+    "fundus_mask int16": (lambda t: P.fundus_mask(np.zeros((3, 8, 8), np.int16)), AR,
+                          "fundus_mask: expected uint8 or float pixels, got Short"),
+    "fundus_mask threshold 1": (lambda t: P.fundus_mask(U8, threshold=1), AR,
+                                "threshold must be in [0, 1) of full scale, got 1"),
+    "crop_fundus negative margin": (lambda t: P.crop_fundus(U8, margin=-1), AR,
+                                    "crop_fundus: margin must be >= 0, got -1"),
+    "ben_graham sigma 0": (lambda t: P.ben_graham(U8, sigma=0), AR,
+                           "ben_graham: sigma must be > 0 pixels, got 0"),
+    "ben_graham NaN sigma": (lambda t: P.ben_graham(U8, sigma=NAN), AR,
+                             "ben_graham: sigma must be > 0 pixels, got nan"),
+    "ben_graham negative circle": (lambda t: P.ben_graham(U8, circle=-1), AR,
+                                   "ben_graham: circle must be >= 0"),
+    "clahe_green one channel": (lambda t: P.clahe_green(U8), S,
+                                "clahe_green: expected 3 channels (R, G, B), got shape [1, 8, 8]"),
+    "clahe_green clip_limit 2": (lambda t: P.clahe_green(np.zeros((3, 8, 8), np.uint8), clip_limit=2),
+                                 AR, "clip_limit is a fraction in [0, 1]"),
 }
 
 # Public names that take no user data, so no bad input of their own: the augment parameter

@@ -274,5 +274,5 @@ def test_bad_targets_and_options_raise_clear_errors():
         nn.DiceLoss()(x[:, :1], labels.clamp(max=1))
     with pytest.raises(medimg.ArgumentError, match="alpha"):
         nn.FocalLoss(alpha=-0.1)
-    with pytest.raises(TypeError):
+    with pytest.raises(medimg.ArgumentError, match=r"TverskyLoss: unknown option\(s\) 'gamma'"):
         nn.TverskyLoss(gamma=2.0)

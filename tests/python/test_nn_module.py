@@ -128,7 +128,7 @@ def test_bad_options_and_inputs_raise_medimg_errors():
         nn.EfficientNet("b9")
     with pytest.raises(medimg.ArgumentError, match="spatial_dims must be 2 or 3"):
         nn.ResNet(18, spatial_dims=1)
-    with pytest.raises(TypeError):
+    with pytest.raises(medimg.ArgumentError, match=r"UNet: unknown option\(s\) 'colour'"):
         nn.UNet(spatial_dims=2, in_channels=1, out_channels=2, colour="red")
     net = _small_resnet()
     with pytest.raises(medimg.ShapeError, match="expects 1 input channel"):

@@ -103,7 +103,13 @@ class Compose(_Compose):
         super().__init__()
         self.transforms = []
         for item in transforms:
+            if isinstance(item, tuple) and len(item) != 2:
+                raise ArgumentError(f"Compose: expected a Transform or (Transform, probability), "
+                                    f"got a tuple of {len(item)} items")
             transform, probability = item if isinstance(item, tuple) else (item, 1.0)
+            if transform is not None and not isinstance(transform, Transform):
+                raise ArgumentError(f"Compose: expected a medimg.augment Transform, got "
+                                    f"{type(transform).__name__}")
             self.add(transform, probability)
             self.transforms.append((transform, probability))
         self.random = Random(seed) if seed is not None else None

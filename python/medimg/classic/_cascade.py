@@ -94,7 +94,14 @@ def haar_features(window_size: Sequence[int], mode: str = "basic") -> List[HaarF
     list of HaarFeature, each with ``rects`` [(x, y, width, height, weight), ...] and
     ``tilted``. A 24 × 24 window has 162,336 / 210,400 / 261,600 features.
     """
-    height, width = (int(v) for v in window_size)
+    try:
+        sizes = tuple(window_size)
+    except TypeError:
+        sizes = ()
+    if len(sizes) != 2:
+        raise ShapeError(f"haar_features: window_size must be (height, width), got "
+                         f"{window_size!r}")
+    height, width = (int(v) for v in sizes)
     return _haar_features(height, width, mode)
 
 

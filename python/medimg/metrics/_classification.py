@@ -41,6 +41,8 @@ def _tensor(x: Any, name: str) -> torch.Tensor:
     if isinstance(x, torch.Tensor):
         return x.detach()
     array = np.asarray(x)
+    if array.size == 0 and not isinstance(x, np.ndarray):
+        array = array.astype(np.int64)  # [] is float64 to numpy: let the check say "empty"
     if array.dtype == np.uint16:  # no LibTorch dtype: widen losslessly
         array = array.astype(np.int32)
     elif array.dtype == np.uint32:
@@ -291,7 +293,22 @@ def bootstrap_ci(metric_fn: Callable[[torch.Tensor, torch.Tensor], float], y_tru
     medimg.ShapeError
         Different numbers of cases.
     medimg.ArgumentError
-        No cases, ``n < 1``, ``alpha`` outside (0, 1).
+        No cases, ``n < 1``, ``alpha`` outside (0, 1), a seed outside [0, 2^64), a
+        ``metric_fn`` that returns something other than a number.
     """
-    return _bootstrap_ci(metric_fn, _tensor(y_true, "y_true"), _tensor(y_score, "y_score"),
-                         n, alpha, seed)
+    if not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2 ** 64:
+        raise ArgumentError(f"bootstrap_ci: seed must be an integer in [0, 2^64), got {seed!r}")
+
+    def metric(t: torch.Tensor, s: torch.Tensor) -> float:
+        # pybind11 would fail to cast a non-number with a bare RuntimeError.
+        value = metric_fn(t, s)
+        try:
+            if not isinstance(value, (str, bytes)):
+                return float(value)
+        except (TypeError, ValueError):
+            pass
+        raise ArgumentError(f"bootstrap_ci: metric_fn must return a number, got "
+                            f"{type(value).__name__}")
+
+    return _bootstrap_ci(metric, _tensor(y_true, "y_true"), _tensor(y_score, "y_score"),
+                         n, alpha, int(seed))

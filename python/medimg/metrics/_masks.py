@@ -28,11 +28,11 @@ def resolve_spacing(given: Optional[Sequence[float]],
     """The spacing argument, or the images' own; contradictions are errors."""
     known = [s for s in from_images if s is not None]
     for s in known[1:]:
-        if not np.allclose(s, known[0]):
+        if len(s) != len(known[0]) or not np.allclose(s, known[0]):
             raise ArgumentError(f"the images' spacings differ: {known[0]} and {s}")
     if given is not None:
         given = [float(v) for v in given]
-        if known and not np.allclose(given, known[0]):
+        if known and (len(given) != len(known[0]) or not np.allclose(given, known[0])):
             raise ArgumentError(f"spacing={tuple(given)} contradicts the image's {known[0]}")
         return given
     return list(known[0]) if known else []

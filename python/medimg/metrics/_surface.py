@@ -56,6 +56,9 @@ def _distances(pred: Any, ref: Any, spacing, method: Optional[str]):
         if method not in (None, kind):
             raise ArgumentError(f"method={method!r} contradicts the {type(pred).__name__} given")
         return pred
+    if ref is None:
+        raise ArgumentError("ref is missing: give two masks, or one SurfaceDistances or "
+                            "SurfelDistances alone")
     if method == "surfel":
         return surfel_distances(pred, ref, spacing=spacing)
     return surface_distances(pred, ref, spacing=spacing)

@@ -16,7 +16,7 @@ import torch
 from .. import _medimg
 from .._convert import ImageLike, as_image, as_tensor, like
 from .._medimg import ArgumentError, Image, ShapeError
-from ._module import CppModule
+from ._module import CppModule, require_module
 
 __all__ = ["gradcam", "gradcam_layers", "overlay"]
 
@@ -126,6 +126,7 @@ def gradcam_layers(model: torch.nn.Module) -> List[str]:
     ``ModuleList``/``ModuleDict`` containers (they produce no output) and the channel-gate
     MLPs inside squeeze-excitation and CBAM. The usual choice is the backbone's last stage:
     ``"layer4"`` (ResNet), ``"features.8"`` (EfficientNet)."""
+    require_module(model, "gradcam_layers")
     if isinstance(model, CppModule):
         return _medimg._gradcam_layers(model.cpp_module)
     names, gates = [], []

@@ -14,7 +14,7 @@ from typing import Any, Dict, Optional, Sequence, Union
 import torch
 
 from .. import _medimg
-from ._module import CppModule, register
+from ._module import CppModule, construct, register
 
 __all__ = ["WeightedBCELoss", "DiceLoss", "DiceCELoss", "FocalLoss", "TverskyLoss"]
 
@@ -56,7 +56,7 @@ class WeightedBCELoss(CppModule, _medimg.WeightedBCELoss):
     """
 
     def __init__(self, **options: Any) -> None:
-        CppModule.__init__(self, _medimg.cpp.WeightedBCELoss(
+        CppModule.__init__(self, construct(_medimg.cpp.WeightedBCELoss,
             **_weights(options, "pos_weight", "weight")))
 
 
@@ -91,7 +91,7 @@ class DiceLoss(CppModule, _medimg.DiceLoss):
     """
 
     def __init__(self, **options: Any) -> None:
-        CppModule.__init__(self, _medimg.cpp.DiceLoss(**_weights(options, "weight")))
+        CppModule.__init__(self, construct(_medimg.cpp.DiceLoss, **_weights(options, "weight")))
 
 
 class DiceCELoss(CppModule, _medimg.DiceCELoss):
@@ -112,7 +112,7 @@ class DiceCELoss(CppModule, _medimg.DiceCELoss):
     """
 
     def __init__(self, **options: Any) -> None:
-        CppModule.__init__(self, _medimg.cpp.DiceCELoss(
+        CppModule.__init__(self, construct(_medimg.cpp.DiceCELoss,
             **_weights(options, "weight", "ce_weight")))
 
 
@@ -139,7 +139,7 @@ class FocalLoss(CppModule, _medimg.FocalLoss):
     """
 
     def __init__(self, **options: Any) -> None:
-        CppModule.__init__(self, _medimg.cpp.FocalLoss(**_weights(options, "weight")))
+        CppModule.__init__(self, construct(_medimg.cpp.FocalLoss, **_weights(options, "weight")))
 
 
 class TverskyLoss(CppModule, _medimg.TverskyLoss):
@@ -161,7 +161,7 @@ class TverskyLoss(CppModule, _medimg.TverskyLoss):
     """
 
     def __init__(self, **options: Any) -> None:
-        CppModule.__init__(self, _medimg.cpp.TverskyLoss(**options))
+        CppModule.__init__(self, construct(_medimg.cpp.TverskyLoss, **options))
 
 
 for _public in (WeightedBCELoss, DiceLoss, DiceCELoss, FocalLoss, TverskyLoss):

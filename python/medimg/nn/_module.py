@@ -12,8 +12,9 @@ implementations of those methods then work unchanged, and optimizers, ``.to()``,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import Dict, Iterator, Type
+from typing import Any, Dict, Iterator, Type
 
 import torch
 from torch.nn.cpp import ModuleWrapper, OrderedDictWrapper
@@ -26,6 +27,42 @@ __all__ = ["CppModule"]
 # so that a child that is itself a medimg network (a CBAM inside a ResNet block) comes back
 # as that class.
 _PUBLIC_CLASSES: Dict[type, Type["CppModule"]] = {}
+
+
+def construct(cpp_class: type, *args: Any, **options: Any) -> Any:
+    """``cpp_class(*args, **options)``. pybind11 refuses an unknown or missing option, or a
+    value of the wrong type, with a TypeError listing the signature: that becomes an
+    ArgumentError naming the option."""
+    try:
+        return cpp_class(*args, **options)
+    except TypeError as error:
+        if "incompatible constructor arguments" not in str(error):
+            raise
+        name = cpp_class.__name__
+        found = re.search(r"\d+\. [\w.]*\b" + name + r"\((.*)\)", str(error))
+        params = found.group(1) if found else ""
+        starts = list(re.finditer(r"(\w+): ", params))
+        names = [m.group(1) for m in starts]
+        required = [m.group(1) for m, end in zip(starts, [m.start() for m in starts[1:]] + [None])
+                    if " = " not in params[m.end():end]]
+        keywords = names[len(args):]
+        unknown = [k for k in options if k not in keywords]
+        missing = [k for k in required[len(args):] if k not in options]
+        if unknown:
+            detail = (f"unknown option(s) {', '.join(map(repr, unknown))}; expected "
+                      f"{', '.join(keywords)}")
+        elif missing:
+            detail = f"missing option(s) {', '.join(map(repr, missing))}"
+        else:
+            detail = f"an argument has the wrong type; expected ({params})"
+        raise _medimg.ArgumentError(f"{name}: {detail}") from None
+
+
+def require_module(module: Any, who: str) -> None:
+    """ArgumentError unless `module` is a torch.nn.Module (else an AttributeError would)."""
+    if not isinstance(module, torch.nn.Module):
+        raise _medimg.ArgumentError(f"{who}: expected a torch.nn.Module, got "
+                                    f"{type(module).__name__}")
 
 
 def register(cpp_class: type, public_class: Type["CppModule"]) -> None:
@@ -96,6 +133,9 @@ class CppModule(ModuleWrapper):
     """
 
     def __init__(self, cpp_module):
+        if not hasattr(cpp_module, "_parameters"):
+            raise _medimg.ArgumentError(f"CppModule: expected a C++ module of medimg._medimg.cpp, "
+                                        f"got {type(cpp_module).__name__}")
         # Not ModuleWrapper.__init__: it copies every C++ method over torch.nn.Module's own
         # (parameters, to, train, named_modules, ...) and evaluates properties once.
         self.cpp_module = cpp_module  # before Module.__init__, which sets self.training

@@ -8,8 +8,8 @@ from typing import Dict, Mapping, Sequence, Union
 import torch
 
 from .. import _medimg
-from .._medimg import ArgumentError, ModelSummary, WeightsReport
-from ._module import CppModule
+from .._medimg import ArgumentError, IoError, ModelSummary, WeightsReport
+from ._module import CppModule, require_module
 from ._networks import EfficientNet, ResNet
 
 __all__ = ["count_parameters", "summary", "save", "load", "save_state_dict",
@@ -27,6 +27,7 @@ def _cpp(module, what: str):
 def count_parameters(module: torch.nn.Module, trainable_only: bool = False) -> int:
     """Number of parameter elements of any torch.nn.Module (medimg's or not); with
     ``trainable_only``, of those with ``requires_grad``."""
+    require_module(module, "count_parameters")
     return sum(p.numel() for p in module.parameters()
                if p.requires_grad or not trainable_only)
 
@@ -52,9 +53,13 @@ def summary(module: CppModule, input_size: Sequence[int], *, max_depth: int = 0,
     trainable_parameters), ``parameters`` and ``trainable_parameters``.
     """
     cpp = _cpp(module, "summary")
+    sizes = tuple(int(s) for s in input_size)
+    if not sizes or min(sizes) < 1:
+        raise ArgumentError(f"summary: input_size must be sizes >= 1 (batch included), got "
+                            f"{sizes}")
     if device is None:
         device = next(iter(module.parameters())).device
-    example = torch.zeros(tuple(input_size), dtype=dtype, device=device)
+    example = torch.zeros(sizes, dtype=dtype, device=device)
     return _medimg._summarize(cpp, cpp.forward, example, max_depth)
 
 
@@ -110,6 +115,8 @@ def load_torchvision_weights(model: Union[ResNet, EfficientNet],
                             f"EfficientNet, got {type(model).__name__}")
     weights = path_or_state_dict
     if isinstance(weights, (str, os.PathLike)):
+        if not os.path.isfile(weights):
+            raise IoError(f"{os.fspath(weights)}: does not exist")
         weights = torch.load(os.fspath(weights), map_location="cpu")
     if not isinstance(weights, Mapping):
         raise ArgumentError(f"expected a path or a state dict, got {type(weights).__name__}")

@@ -166,5 +166,9 @@ def nodule_overlay(ct: Any, detections: Sequence[NoduleDetection], highlight: in
 def luna16_rows(detections: Sequence[NoduleDetection], seriesuid: str) -> List[Dict[str, Any]]:
     """Detections as LUNA16 CAD rows: seriesuid, coordX, coordY, coordZ (world mm),
     probability — the input of :func:`medimg.metrics.froc`."""
+    for d in detections:
+        if not isinstance(d, NoduleDetection):
+            raise ArgumentError(f"luna16_rows: expected NoduleDetection items, got "
+                                f"{type(d).__name__}")
     return [dict(zip(LUNA16_COLUMNS, (seriesuid, *map(float, d.centre), float(d.probability))))
             for d in detections]

@@ -12,6 +12,15 @@ from .._medimg import ArgumentError, _clahe, _clahe_uint8, _equalize_hist
 __all__ = ["equalize_hist", "clahe", "clahe_uint8"]
 
 
+def _nbins(nbins: Any, who: str, most: int) -> int:
+    """nbins as an int. Past 32 bits, the C++ range message (its limit repeated here) rather
+    than pybind11's TypeError for an int that does not fit."""
+    n = int(nbins)
+    if not -2 ** 31 <= n < 2 ** 31:
+        raise ArgumentError(f"{who}: nbins must be in [2, {most}], got {n}")
+    return n
+
+
 def equalize_hist(x: ImageLike, nbins: int = 256, mask: Any = None) -> ImageLike:
     """Histogram equalisation of each channel, ``skimage.exposure.equalize_hist``'s result.
 
@@ -34,7 +43,8 @@ def equalize_hist(x: ImageLike, nbins: int = 256, mask: Any = None) -> ImageLike
     float32 values in [0, 1] (float64 for float64 input) of the kind given.
     """
     mask_tensor = None if mask is None else as_tensor(mask)
-    return like(x, _equalize_hist(as_image(x), int(nbins), mask_tensor))
+    return like(x, _equalize_hist(as_image(x), _nbins(nbins, "equalize_hist", 2 ** 24),
+                                  mask_tensor))
 
 
 def clahe(x: ImageLike, clip_limit: float = 0.01,
@@ -70,7 +80,8 @@ def clahe(x: ImageLike, clip_limit: float = 0.01,
         kernel = [int(kernel_size)]
     else:
         kernel = [int(k) for k in kernel_size]
-    return like(x, _clahe(as_image(x), float(clip_limit), kernel, int(nbins)))
+    return like(x, _clahe(as_image(x), float(clip_limit), kernel,
+                          _nbins(nbins, "clahe", 2 ** 20)))
 
 
 def clahe_uint8(x: ImageLike, clip_limit: float = 40.0,

@@ -285,11 +285,20 @@ def _owned_label(label: Any, image: Image) -> Image:
     return result.with_tensor(result.tensor.detach().clone())
 
 
+def _check_counts(who: str, **values: int) -> None:
+    """Each value a non-negative integer below 2^63: pybind11 would raise TypeError."""
+    for name, value in values.items():
+        if not isinstance(value, (int, np.integer)) or not 0 <= value < 2 ** 63:
+            raise ArgumentError(f"{who}: {name} must be an integer >= 0, got {value!r}")
+
+
 def sample_order(dataset_size: int, *, shuffle: bool = True, seed: int = 0, epoch: int = 0,
                  rank: int = 0, world_size: int = 1) -> List[int]:
     """The dataset indices rank ``rank`` visits in ``epoch``: exactly
     ``list(torch.utils.data.DistributedSampler(dataset, world_size, rank, shuffle, seed))``
     after ``set_epoch(epoch)``."""
+    _check_counts("sample_order", dataset_size=dataset_size, seed=seed, epoch=epoch, rank=rank,
+                  world_size=world_size)
     return list(_sample_order(dataset_size, shuffle, seed, epoch, rank, world_size))
 
 
@@ -297,6 +306,7 @@ def sample_seed(seed: int, epoch: int, index: int) -> int:
     """The seed of sample ``index``'s augmentation in ``epoch``:
     ``augment(image, label, random=medimg.augment.Random(sample_seed(...)))`` reproduces
     what the loader gives."""
+    _check_counts("sample_seed", seed=seed, epoch=epoch, index=index)
     return _sample_seed(seed, epoch, index)
 
 

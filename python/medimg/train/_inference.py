@@ -146,8 +146,13 @@ def gaussian_importance_map(roi_size: Sequence[int], sigma_scale: float = 0.125)
 
 def _roi_size(roi_size: Union[int, Sequence[Optional[int]]], spatial_dims: int) -> List[int]:
     if isinstance(roi_size, (int, np.integer)):
-        return [int(roi_size)] * max(spatial_dims, 0)
-    return [-1 if s is None else int(s) for s in roi_size]
+        roi = [int(roi_size)] * max(spatial_dims, 0)
+    else:
+        roi = [-1 if s is None else int(s) for s in roi_size]
+    # The input is padded to the window: a huge roi_size would ask for that much memory.
+    if int(np.prod([max(s, 1) for s in roi], dtype=object)) > 2 ** 31:
+        raise ArgumentError(f"roi_size {roi} is too large: a window holds at most 2^31 voxels")
+    return roi
 
 
 def _predictor(predictor: Any) -> Any:

@@ -19,7 +19,11 @@ Config = Union[Mapping[str, Any], str, "os.PathLike[str]"]
 def read_config(path: Union[str, "os.PathLike[str]"]) -> Dict[str, Any]:
     """The configuration tree of a ``.json``, ``.yaml`` or ``.yml`` file, read by the same C++
     parser as ``medimg train`` (so YAML scalars get the same types)."""
-    return json.loads(_medimg._read_training_config(os.fspath(path)))
+    config = json.loads(_medimg._read_training_config(os.fspath(path)))
+    if not isinstance(config, dict):
+        raise _medimg.FormatError(f"{os.fspath(path)}: a training config is a mapping of keys "
+                                  f"to values, got a {type(config).__name__}")
+    return config
 
 
 def _config_json(config: Config, overrides: Sequence[str]) -> str:
