@@ -2,7 +2,7 @@
 // torch / Image in, the same kind out).
 #include "common.hpp"
 
-#include "medimg/preprocess/fundus.hpp"
+#include "medimg/pipelines/fundus.hpp"
 
 namespace medimg::python {
 

@@ -709,7 +709,7 @@ CASES = {
                                                                       dtype=torch.int32),
                                                           torch.eye(3)[None]),
                                  AR, "grid_sample needs a floating-point batch, got Int"),
-    # fundus photographs (preprocess/fundus.hpp)
+    # fundus photographs (pipelines/fundus.hpp)
     "fundus_mask 3D image": (lambda t: P.fundus_mask(np.zeros((3, 4, 5, 6), np.uint8)), S,
                              "fundus_mask: expected a 2D (C, Y, X) photograph"),
     "fundus_mask int16": (lambda t: P.fundus_mask(np.zeros((3, 8, 8), np.int16)), AR,

@@ -1,4 +1,4 @@
-#include "medimg/preprocess/fundus.hpp"
+#include "medimg/pipelines/fundus.hpp"
 
 #include <ATen/Functions.h>
 #include <ATen/TensorOperators.h>
