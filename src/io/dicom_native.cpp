@@ -1,6 +1,7 @@
 #include "detail/dicom_native.hpp"
 
 #include <ATen/ops/empty.h>
+#include <gdcmMediaStorage.h>
 
 #include <algorithm>
 #include <cstring>
@@ -66,7 +67,11 @@ at::Tensor interleave_planes(const at::Tensor& raw, const PixelHeader& h,
 }  // namespace
 
 bool is_rt_dose_without_frames(const gdcm::File& file) {
-  return dicom_string(file, 0x0008, 0x0016).value_or("") == "1.2.840.10008.5.1.4.1.1.481.2" &&
+  // The SOP class as GDCM's image reader decides it (file meta information first, then the
+  // data set): it asserts on every file it takes for an RT Dose without NumberOfFrames.
+  gdcm::MediaStorage storage;
+  storage.SetFromFile(file);
+  return storage == gdcm::MediaStorage::RTDoseStorage &&
          !file.GetDataSet().FindDataElement(gdcm::Tag(0x0028, 0x0008));
 }
 

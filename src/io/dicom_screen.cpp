@@ -92,6 +92,7 @@ bool deflated_has_float_pixels(const fs::path& path) {
 
 PixelDecoder screen_dicom_header(const fs::path& path) {
   const std::string fault = dicom_structure_fault(path);
+  if (fault.rfind(kNotDicom, 0) == 0) throw FormatError(path, fault);
   if (!fault.empty()) throw FormatError(path, "is truncated or damaged: " + fault);
   gdcm::Reader reader;
   reader.SetFileName(path.c_str());
@@ -108,7 +109,12 @@ PixelDecoder screen_dicom_header(const fs::path& path) {
     // No Pixel Data: floating-point pixels are medimg's to decode; without those either,
     // the caller explains that the file has no pixels.
     const std::size_t float_offset = float_pixels_offset(path, syntax);
-    if (float_offset == static_cast<std::size_t>(-1)) return PixelDecoder::gdcm;
+    if (float_offset == static_cast<std::size_t>(-1)) {
+      // An element out of tag order stops the header read early, so the pixel data may still
+      // follow; GDCM's image reader would assert on such an RT Dose: medimg's decoder reads
+      // it or reports that it has no pixel data.
+      return is_rt_dose_without_frames(file) ? PixelDecoder::own_native : PixelDecoder::gdcm;
+    }
     check_native_pixels_fit(file, float_offset, path);
     return PixelDecoder::own_native;
   }

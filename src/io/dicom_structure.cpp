@@ -1,5 +1,9 @@
 #include "detail/dicom_structure.hpp"
 
+#include <gdcmDicts.h>
+#include <gdcmGlobal.h>
+#include <gdcmVR.h>
+
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
@@ -36,6 +40,36 @@ bool is_vr(const unsigned char* vr) {
   return std::isupper(vr[0]) != 0 && std::isupper(vr[1]) != 0;
 }
 
+// Every VR of PS3.5 6.2. GDCM reads an element with another VR again as implicit VR, taking
+// the VR bytes as part of a 4-byte length: this walk and GDCM would then disagree on every
+// length after it.
+bool is_known_vr(const std::string& vr) {
+  static const char* const kKnown[] = {"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL",
+                                       "IS", "LO", "LT", "OB", "OD", "OF", "OL", "OV", "OW",
+                                       "PN", "SH", "SL", "SQ", "SS", "ST", "SV", "TM", "UC",
+                                       "UI", "UL", "UN", "UR", "US", "UT", "UV"};
+  for (const char* candidate : kKnown) {
+    if (vr == candidate) return true;
+  }
+  return false;
+}
+
+// GDCM reads the image's attributes (group 0028, position, orientation, slice spacing)
+// through typed gdcm::Attribute<>s, which assert (abort) when an element's explicit VR is
+// not compatible with the dictionary's: such an element is refused here. UN is left alone.
+bool vr_contradicts_dictionary(const Tag& tag, const std::string& vr) {
+  static const Tag kTypedOutside0028[] = {{0x0018, 0x0050}, {0x0018, 0x0088}, {0x0018, 0x1164},
+                                          {0x0020, 0x0013}, {0x0020, 0x0032}, {0x0020, 0x0037},
+                                          {0x3004, 0x000C}};
+  bool typed = tag.group == 0x0028;
+  for (const Tag& other : kTypedOutside0028) typed = typed || other.is(tag.group, tag.element);
+  if (!typed || vr == "UN") return false;
+  const gdcm::Dict& dict = gdcm::Global::GetInstance().GetDicts().GetPublicDict();
+  const gdcm::VR expected = dict.GetDictEntry(gdcm::Tag(tag.group, tag.element)).GetVR();
+  if (expected == gdcm::VR::INVALID || expected == gdcm::VR::UN) return false;  // not listed
+  return !expected.Compatible(gdcm::VR(gdcm::VR::GetVRType(vr.c_str())));
+}
+
 // VRs whose explicit encoding has a reserved 2 bytes and a 4-byte length (PS3.5 7.1.2).
 bool has_long_length(const std::string& vr) {
   static const char* const kLong[] = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ",
@@ -69,7 +103,13 @@ class StructureWalker {
       unsigned char head[8] = {};
       if (size_ < 2 || !read(0, head, size_ < 8 ? static_cast<std::size_t>(size_) : 8)) return {};
       const unsigned group = head[0] | (head[1] << 8);
-      if (group != 0x0002 && group != 0x0008) return {};
+      // GDCM also parses a data set that starts with a command element (group 0000). Other
+      // starts are refused: GDCM asserts on some of them (fuzzing found "(2900,574F) UN" cut
+      // after its VR), and no reader writes them.
+      if (group != 0x0000 && group != 0x0002 && group != 0x0008) {
+        return concat(kNotDicom, ": no DICM preamble, and it does not start with a group 0000, ",
+                      "0002 or 0008 element");
+      }
       explicit_ = size_ >= 6 && is_vr(head + 4);
     }
     data_set(size_, false, 0);
@@ -112,8 +152,21 @@ class StructureWalker {
     }
     tag = {u16(h), u16(h + 2)};
     vr.clear();
-    if (tag.group != 0xFFFE && explicit_ && is_vr(h + 4)) {
+    // GDCM reads an element without a VR in an explicit VR data set in ways this walk cannot
+    // follow (16-bit lengths, text taken as a 4-byte length and gigabytes allocated for it).
+    if (tag.group != 0xFFFE && explicit_ && !is_vr(h + 4)) {
+      return fail("element ", tag_text(tag), " at byte ", at,
+                  " has no VR in an explicit VR data set");
+    }
+    if (tag.group != 0xFFFE && explicit_) {
       vr.assign(reinterpret_cast<const char*>(h + 4), 2);
+      if (!is_known_vr(vr)) {
+        return fail("element ", tag_text(tag), " at byte ", at, " has the unknown VR '", vr, "'");
+      }
+      if (vr_contradicts_dictionary(tag, vr)) {
+        return fail("element ", tag_text(tag), " at byte ", at, " has VR ", vr,
+                    ", which contradicts the DICOM dictionary");
+      }
       if (has_long_length(vr)) {
         if (end - pos_ < 12 || !read(pos_ + 8, h + 8, 4)) {
           return fail("the header of element ", tag_text(tag), " at byte ", at,
@@ -169,6 +222,10 @@ class StructureWalker {
       std::uint32_t length = 0;
       if (!header(end, tag, vr, length)) return false;
       if (tag.is(0xFFFE, 0xE00D) && until_delimiter) return true;
+      // Items and delimiters belong in sequences: GDCM asserts on one among the elements.
+      if (tag.group == 0xFFFE) {
+        return fail("unexpected ", tag_text(tag), " at byte ", at, " outside a sequence");
+      }
       if (length == kUndefinedLength) {
         if (tag.group == 0xFFFE) {
           return fail("unexpected ", tag_text(tag), " of undefined length at byte ", at);

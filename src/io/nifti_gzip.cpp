@@ -144,9 +144,11 @@ void write_file_bytes(const fs::path& file, const fs::path& reported, bool gz, i
       ok = ok && std::fwrite(member.data(), 1, member.size(), f) == member.size();
     }
   } else {
-    ok = std::fwrite(header.data(), 1, header.size(), f) == header.size() &&
-         std::fwrite(data, 1, static_cast<std::size_t>(nbytes), f) ==
-             static_cast<std::size_t>(nbytes);
+    // A pair's .img has no header and its .hdr no voxels: fwrite's pointer may not be null,
+    // even for 0 bytes.
+    ok = (header.empty() || std::fwrite(header.data(), 1, header.size(), f) == header.size()) &&
+         (nbytes == 0 || std::fwrite(data, 1, static_cast<std::size_t>(nbytes), f) ==
+                             static_cast<std::size_t>(nbytes));
   }
   const int saved_errno = errno;
   ok = (std::fclose(f) == 0) && ok;
