@@ -250,12 +250,23 @@ class StructureWalker {
         if (!sequence(pos_ + length, false, depth + 1)) return false;
         continue;
       }
+      if (!samples_per_pixel_supported(tag, length)) return false;
       pos_ += length;
     }
     if (until_delimiter) {
       return fail("a sequence item of undefined length has no item delimiter: ", where(end));
     }
     return true;
+  }
+
+  // GDCM's PixelFormat asserts (aborts) on a SamplesPerPixel other than 1, 3 or 4.
+  bool samples_per_pixel_supported(const Tag& tag, std::uint32_t length) {
+    if (!tag.is(0x0028, 0x0002) || length != 2) return true;
+    unsigned char v[2];
+    if (!read(pos_, v, 2)) return fail("cannot read SamplesPerPixel");
+    const unsigned samples = u16(v);
+    if (samples == 1 || samples == 3 || samples == 4) return true;
+    return fail("SamplesPerPixel (0028,0002) is ", samples, "; images have 1, 3 or 4 samples");
   }
 
   // The items of a sequence: up to `end` when its length is defined, else up to its

@@ -3,7 +3,6 @@ shipped model grades a synthetic test set with quadratic kappa >= 0.8 and Grad-C
 lesions in >= 80 % of the correctly graded images, its metrics are scikit-learn's, and the
 scripts train and evaluate on the user data formats."""
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -17,6 +16,8 @@ import torch
 import medimg
 from medimg.pipelines import DRGrader, dr_metrics
 
+from example_loader import load_example
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "retinopathy"
 MODEL = next(iter(sorted((ROOT / "models").glob("dr_efficientnet_b0_*.pt"))), None)
@@ -26,14 +27,7 @@ pytestmark = pytest.mark.skipif(MODEL is None, reason="no models/dr_efficientnet
 
 
 def _load(name):
-    sys.path.insert(0, str(EXAMPLE))
-    try:
-        spec = importlib.util.spec_from_file_location(name, EXAMPLE / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(EXAMPLE))
+    return load_example(EXAMPLE, name)
 
 
 @pytest.fixture(scope="module")

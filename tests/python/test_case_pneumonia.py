@@ -2,7 +2,6 @@
 model meets MedMNIST v2's ResNet-18 (28) row on the official test split, the metrics agree
 with scikit-learn, and the two training modes train what they claim to."""
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -15,6 +14,8 @@ import torch
 
 import medimg
 
+from example_loader import load_example
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "pneumonia"
 MODEL = ROOT / "models" / "pneumonia_resnet18_w16.pt"
@@ -24,14 +25,7 @@ pytestmark = pytest.mark.skipif(not NPZ.exists(), reason=f"{NPZ} not available")
 
 
 def _load(name):
-    sys.path.insert(0, str(EXAMPLE))
-    try:
-        spec = importlib.util.spec_from_file_location(name, EXAMPLE / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(EXAMPLE))
+    return load_example(EXAMPLE, name)
 
 
 @pytest.fixture(scope="module")

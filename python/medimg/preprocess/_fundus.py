@@ -9,6 +9,7 @@ from typing import Sequence, Union
 import numpy as np
 
 from .._convert import ImageLike, as_image, like
+from ._histogram import _kernel_list, _nbins
 from .._medimg import _ben_graham, _clahe_green, _crop_fundus, _fundus_mask
 
 __all__ = ["fundus_mask", "crop_fundus", "ben_graham", "clahe_green"]
@@ -100,10 +101,5 @@ def clahe_green(x: ImageLike, clip_limit: float = 0.01,
     clip_limit, kernel_size, nbins
         As :func:`medimg.preprocess.clahe`.
     """
-    if kernel_size is None:
-        kernel = []
-    elif np.ndim(kernel_size) == 0:
-        kernel = [int(kernel_size)]
-    else:
-        kernel = [int(k) for k in kernel_size]
-    return like(x, _clahe_green(as_image(x), float(clip_limit), kernel, int(nbins)))
+    return like(x, _clahe_green(as_image(x), float(clip_limit), _kernel_list(kernel_size),
+                                _nbins(nbins, "clahe_green", 2 ** 20)))

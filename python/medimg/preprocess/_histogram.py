@@ -47,6 +47,16 @@ def equalize_hist(x: ImageLike, nbins: int = 256, mask: Any = None) -> ImageLike
                                   mask_tensor))
 
 
+def _kernel_list(kernel_size) -> list:
+    """CLAHE's kernel_size as the binding takes it: [] for the default, else one or one per
+    axis."""
+    if kernel_size is None:
+        return []
+    if np.ndim(kernel_size) == 0:
+        return [int(kernel_size)]
+    return [int(k) for k in kernel_size]
+
+
 def clahe(x: ImageLike, clip_limit: float = 0.01,
           kernel_size: Union[None, int, Sequence[int]] = None, nbins: int = 256) -> ImageLike:
     """CLAHE with ``skimage.exposure.equalize_adapthist``'s semantics and result, 2D and 3D.
@@ -74,13 +84,7 @@ def clahe(x: ImageLike, clip_limit: float = 0.01,
     -------
     float32 values in [0, 1] (float64 for float64 input) of the kind given.
     """
-    if kernel_size is None:
-        kernel = []
-    elif np.ndim(kernel_size) == 0:
-        kernel = [int(kernel_size)]
-    else:
-        kernel = [int(k) for k in kernel_size]
-    return like(x, _clahe(as_image(x), float(clip_limit), kernel,
+    return like(x, _clahe(as_image(x), float(clip_limit), _kernel_list(kernel_size),
                           _nbins(nbins, "clahe", 2 ** 20)))
 
 
