@@ -24,6 +24,7 @@ constexpr int kMaxDepth = 64;
 constexpr const char* kDeflated = "1.2.840.10008.1.2.1.99";
 constexpr const char* kImplicitLittle = "1.2.840.10008.1.2";
 constexpr const char* kExplicitBig = "1.2.840.10008.1.2.2";
+constexpr const char* kRleLossless = "1.2.840.10008.1.2.5";
 
 struct Tag {
   std::uint16_t group = 0, element = 0;
@@ -97,6 +98,7 @@ class StructureWalker {
       if (!meta_group(syntax)) return fault_;
       if (syntax == kDeflated) return {};  // offsets are in the inflated stream
       little_ = syntax != kExplicitBig;
+      rle_ = syntax == kRleLossless;
       explicit_ = syntax != kImplicitLittle;
     } else {
       // No preamble: judge only what starts like a little endian data set.
@@ -306,7 +308,7 @@ class StructureWalker {
   // Encapsulated (compressed) pixel data: the offset table and fragments as items, then a
   // sequence delimiter.
   bool fragments(std::uint64_t end) {
-    while (true) {
+    for (int item = 0;; ++item) {
       const std::uint64_t at = pos_;
       unsigned char h[8];
       if (end - pos_ < 8 || !read(pos_, h, 8)) {
@@ -323,8 +325,34 @@ class StructureWalker {
         return fail("a pixel data fragment at byte ", at, " claims ", length, " bytes, ",
                     where(end));
       }
+      // Item 0 is the offset table; every later one holds one RLE frame.
+      if (rle_ && item > 0 && !rle_header_fits(at, length)) return false;
       pos_ += length;
     }
+  }
+
+  // An RLE frame starts with a 64-byte header: the segment count (at most 15) and each
+  // segment's offset in the frame. GDCM reads the offsets of as many segments as the count
+  // claims from a 15-entry array (a count of 5963780 made it crash) and trusts them.
+  bool rle_header_fits(std::uint64_t at, std::uint32_t length) {
+    unsigned char h[64];
+    if (length < 64 || !read(pos_, h, 64)) {
+      return fail("the RLE frame at byte ", at, " is shorter than its 64-byte header");
+    }
+    const std::uint32_t segments = u32(h);
+    if (segments < 1 || segments > 15) {
+      return fail("the RLE frame at byte ", at, " claims ", segments, " segments (1 to 15)");
+    }
+    std::uint32_t previous = 64;
+    for (std::uint32_t s = 0; s < segments; ++s) {
+      const std::uint32_t offset = u32(h + 4 + 4 * s);
+      if (offset < previous || offset > length) {
+        return fail("segment ", s, " of the RLE frame at byte ", at, " starts at ", offset,
+                    ", outside the frame's ", length, " bytes");
+      }
+      previous = offset;
+    }
+    return true;
   }
 
   std::ifstream in_;
@@ -332,6 +360,7 @@ class StructureWalker {
   std::uint64_t pos_ = 0;
   bool little_ = true;
   bool explicit_ = true;
+  bool rle_ = false;
   std::string fault_;
 };
 
