@@ -13,6 +13,7 @@
 
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "detail/dicom_metadata.hpp"
 #include "detail/dicom_geometry.hpp"
@@ -66,6 +67,15 @@ gdcm::SmartPointer<gdcm::Image> normalised_colour(const gdcm::Image& image,
   // the declared layout only on this path, and the colour filters work on native pixels.
   if (current->GetTransferSyntax().IsEncapsulated() &&
       current->GetPixelFormat().GetSamplesPerPixel() > 1) {
+    {
+      // GDCM 3.0's ImageChangeTransferSyntax leaks its copy of the pixel data when the codec
+      // fails (fuzz_dicom found it on a damaged RLE frame), so the image is decoded once
+      // first, and a failure reported before the filter runs.
+      std::vector<char> probe(current->GetBufferLength());
+      if (!current->GetBuffer(probe.data())) {
+        throw FormatError(path, "cannot decode its colour pixel data");
+      }
+    }
     gdcm::ImageChangeTransferSyntax decompress;
     decompress.SetTransferSyntax(gdcm::TransferSyntax::ExplicitVRLittleEndian);
     decompress.SetInput(*current);

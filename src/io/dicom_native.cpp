@@ -75,12 +75,17 @@ bool is_rt_dose_without_frames(const gdcm::File& file) {
          !file.GetDataSet().FindDataElement(gdcm::Tag(0x0028, 0x0008));
 }
 
+bool has_unused_bits_over_16(const PixelHeader& h) {
+  return h.bits_allocated > 16 && h.bits_stored != h.bits_allocated;
+}
+
 bool needs_own_native_decoder(const gdcm::File& file) {
   const gdcm::TransferSyntax syntax = file.GetHeader().GetDataSetTransferSyntax();
   if (syntax.IsEncapsulated()) return false;
   const PixelHeader h = pixel_header(file);
   return (syntax == gdcm::TransferSyntax::ExplicitVRBigEndian && h.bits_allocated > 16) ||
-         h.photometric == "YBR_FULL_422" || is_rt_dose_without_frames(file);
+         h.photometric == "YBR_FULL_422" || has_unused_bits_over_16(h) ||
+         is_rt_dose_without_frames(file);
 }
 
 DicomPixels decode_native(const gdcm::File& file, const fs::path& path) {

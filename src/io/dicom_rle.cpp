@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 
+#include "detail/dicom_native.hpp"
 #include "medimg/core/error.hpp"
 
 namespace medimg::detail {
@@ -49,7 +50,8 @@ bool needs_own_rle_decoder(const gdcm::File& file) {
     return false;
   }
   const PixelHeader h = pixel_header(file);
-  return h.bits_allocated % 8 != 0 || (h.samples > 1 && h.bits_allocated > 8);
+  return h.bits_allocated % 8 != 0 || (h.samples > 1 && h.bits_allocated > 8) ||
+         has_unused_bits_over_16(h);
 }
 
 DicomPixels decode_rle(const gdcm::File& file, const std::filesystem::path& path) {

@@ -1,5 +1,6 @@
 #include "detail/dicom_screen.hpp"
 
+#include <gdcmMediaStorage.h>
 #include <gdcmReader.h>
 
 #include <cmath>
@@ -88,6 +89,30 @@ bool deflated_has_float_pixels(const fs::path& path) {
   return ds.FindDataElement(kFloatPixelData) || ds.FindDataElement(kDoubleFloatPixelData);
 }
 
+// GDCM's image reader asserts (PixmapReader::Read, "ts != TS_END && ms == MS_END") when
+// the file meta information names no image SOP class and the data set names none it knows
+// (missing or unknown SOP Class UID), unless it can take the file for ACR-NEMA: on a known
+// non-image SOP class, or on an unknown transfer syntax. Those files are refused here.
+void check_sop_class_readable(const gdcm::File& file, const gdcm::TransferSyntax& syntax,
+                              const fs::path& path) {
+  const gdcm::FileMetaInformation& header = file.GetHeader();
+  const gdcm::MediaStorage declared = header.GetMediaStorage();
+  if (gdcm::MediaStorage::IsImage(declared) ||
+      file.GetDataSet().GetMediaStorage() != gdcm::MediaStorage::MS_END ||
+      declared == gdcm::MediaStorage::MediaStorageDirectoryStorage || header.IsEmpty() ||
+      syntax == gdcm::TransferSyntax::ImplicitVRBigEndianACRNEMA) {
+    return;
+  }
+  if (declared != gdcm::MediaStorage::MS_END) {
+    throw FormatError(path, detail::concat("is not an image: its file meta information names ",
+                                           "the SOP class ", declared.GetString(),
+                                           ", and its data set no SOP class GDCM knows"));
+  }
+  if (syntax == gdcm::TransferSyntax::TS_END) {
+    throw FormatError(path, "names neither a SOP class nor a transfer syntax GDCM knows");
+  }
+}
+
 }  // namespace
 
 PixelDecoder screen_dicom_header(const fs::path& path) {
@@ -101,6 +126,7 @@ PixelDecoder screen_dicom_header(const fs::path& path) {
   }
   const gdcm::File& file = reader.GetFile();
   const gdcm::TransferSyntax syntax = file.GetHeader().GetDataSetTransferSyntax();
+  check_sop_class_readable(file, syntax, path);
   const bool deflated = syntax == gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian;
   // The reader stopped after the pixel data element's header, where its value starts (the
   // value itself is skipped).
@@ -110,10 +136,19 @@ PixelDecoder screen_dicom_header(const fs::path& path) {
     // the caller explains that the file has no pixels.
     const std::size_t float_offset = float_pixels_offset(path, syntax);
     if (float_offset == static_cast<std::size_t>(-1)) {
-      // An element out of tag order stops the header read early, so the pixel data may still
-      // follow; GDCM's image reader would assert on such an RT Dose: medimg's decoder reads
-      // it or reports that it has no pixel data.
-      return is_rt_dose_without_frames(file) ? PixelDecoder::own_native : PixelDecoder::gdcm;
+      // An element out of tag order stops the header read early, so the pixel data, the SOP
+      // class and the pixel attributes may still follow. GDCM's image reader, which reads
+      // the whole file, asserts on an RT Dose without NumberOfFrames and on the encodings
+      // medimg decodes itself: only a whole read tells which decoder the file needs.
+      if (is_rt_dose_without_frames(file)) return PixelDecoder::own_native;
+      gdcm::Reader whole;
+      whole.SetFileName(path.c_str());
+      if (!whole.Read()) return PixelDecoder::gdcm;  // GDCM's image reader reports it
+      const gdcm::File& all = whole.GetFile();
+      if (needs_own_rle_decoder(all)) return PixelDecoder::own_rle;
+      return is_rt_dose_without_frames(all) || needs_own_native_decoder(all)
+                 ? PixelDecoder::own_native
+                 : PixelDecoder::gdcm;
     }
     check_native_pixels_fit(file, float_offset, path);
     return PixelDecoder::own_native;

@@ -94,12 +94,14 @@ class StructureWalker {
     unsigned char preamble[132];
     if (size_ >= 132 && read(0, preamble, 132) && std::memcmp(preamble + 128, "DICM", 4) == 0) {
       pos_ = 132;
-      std::string syntax;
-      if (!meta_group(syntax)) return fault_;
-      if (syntax == kDeflated) return {};  // offsets are in the inflated stream
-      little_ = syntax != kExplicitBig;
-      rle_ = syntax == kRleLossless;
-      explicit_ = syntax != kImplicitLittle;
+      // PS3.10 7.1: file meta information follows the prefix. Without it GDCM guesses an
+      // encoding; a guess at a 2 KB file took over a minute and gigabytes.
+      unsigned char group[2];
+      if (size_ < 134 || !read(132, group, 2) || (group[0] | (group[1] << 8)) != 0x0002) {
+        return "the DICM prefix is not followed by file meta information (group 0002)";
+      }
+      if (!meta_group()) return fault_;
+      if (syntax_ == kDeflated) return {};  // offsets are in the inflated stream
     } else {
       // No preamble: judge only what starts like a little endian data set.
       unsigned char head[8] = {};
@@ -113,6 +115,12 @@ class StructureWalker {
                       "0002 or 0008 element");
       }
       explicit_ = size_ >= 6 && is_vr(head + 4);
+      // GDCM reads a leading group 0002 as file meta information, explicit or (as some GE
+      // files have it) implicit VR, and asserts when the file ends in it.
+      if (group == 0x0002) {
+        if (!meta_group()) return fault_;
+        if (syntax_ == kDeflated) return {};
+      }
     }
     data_set(size_, false, 0);
     return fault_;
@@ -187,8 +195,10 @@ class StructureWalker {
     return true;
   }
 
-  // Group 0002, always explicit little endian; `syntax` gets TransferSyntaxUID.
-  bool meta_group(std::string& syntax) {
+  // Group 0002 (explicit little endian, unless a file without preamble has it implicit);
+  // then the data set's transfer syntax (0002,0010) sets the byte order and VR encoding.
+  bool meta_group() {
+    std::string& syntax = syntax_;
     unsigned char group[2];
     while (size_ - pos_ >= 2 && read(pos_, group, 2) && (group[0] | (group[1] << 8)) == 0x0002) {
       const std::uint64_t at = pos_;
@@ -196,6 +206,10 @@ class StructureWalker {
       std::string vr;
       std::uint32_t length = 0;
       if (!header(size_, tag, vr, length)) return false;
+      // File meta elements hold values, never sequences; GDCM asserts on an SQ there.
+      if (vr == "SQ") {
+        return fail("file meta element ", tag_text(tag), " at byte ", at, " is a sequence");
+      }
       if (length == kUndefinedLength || length > size_ - pos_) {
         return fail("file meta element ", tag_text(tag), " at byte ", at, " claims ", length,
                     " bytes, ", where(size_));
@@ -212,6 +226,9 @@ class StructureWalker {
     }
     // GDCM asserts on a file that stops within or right after its meta information.
     if (pos_ >= size_) return fail("the file ends in its file meta information, at byte ", size_);
+    little_ = syntax != kExplicitBig;
+    rle_ = syntax == kRleLossless;
+    explicit_ = syntax != kImplicitLittle;
     return true;
   }
 
@@ -223,7 +240,7 @@ class StructureWalker {
       std::string vr;
       std::uint32_t length = 0;
       if (!header(end, tag, vr, length)) return false;
-      if (tag.is(0xFFFE, 0xE00D) && until_delimiter) return true;
+      if (tag.is(0xFFFE, 0xE00D) && until_delimiter) return delimiter_is_empty(at, length);
       // Items and delimiters belong in sequences: GDCM asserts on one among the elements.
       if (tag.group == 0xFFFE) {
         return fail("unexpected ", tag_text(tag), " at byte ", at, " outside a sequence");
@@ -231,6 +248,12 @@ class StructureWalker {
       if (length == kUndefinedLength) {
         if (tag.group == 0xFFFE) {
           return fail("unexpected ", tag_text(tag), " of undefined length at byte ", at);
+        }
+        // Only sequences, encapsulated pixel data (OB, OW) and UN have undefined length;
+        // GDCM asserts on another VR (Pixel Data mutated to OF did it).
+        if (explicit_ && vr != "SQ" && vr != "UN" && vr != "OB" && vr != "OW") {
+          return fail("element ", tag_text(tag), " at byte ", at, " has VR ", vr,
+                      " and an undefined length");
         }
         if (tag.is(0x7FE0, 0x0010)) {
           if (!fragments(end)) return false;
@@ -261,6 +284,14 @@ class StructureWalker {
     return true;
   }
 
+  // Item and sequence delimiters have length 0 (PS3.5 7.5); GDCM reads the length of the
+  // last one of encapsulated pixel data as a fragment's and allocates it (0x30000000 took
+  // a 2 KB file 15 s).
+  bool delimiter_is_empty(std::uint64_t at, std::uint32_t length) {
+    if (length == 0) return true;
+    return fail("the delimiter at byte ", at, " has length ", length, " instead of 0");
+  }
+
   // GDCM's PixelFormat asserts (aborts) on a SamplesPerPixel other than 1, 3 or 4.
   bool samples_per_pixel_supported(const Tag& tag, std::uint32_t length) {
     if (!tag.is(0x0028, 0x0002) || length != 2) return true;
@@ -287,6 +318,7 @@ class StructureWalker {
       const std::uint32_t length = u32(h + 4);
       pos_ += 8;
       if (tag.is(0xFFFE, 0xE0DD)) {
+        if (!delimiter_is_empty(at, length)) return false;
         if (undefined) return true;
         continue;
       }
@@ -317,7 +349,7 @@ class StructureWalker {
       const Tag tag{u16(h), u16(h + 2)};
       const std::uint32_t length = u32(h + 4);
       pos_ += 8;
-      if (tag.is(0xFFFE, 0xE0DD)) return true;
+      if (tag.is(0xFFFE, 0xE0DD)) return delimiter_is_empty(at, length);
       if (!tag.is(0xFFFE, 0xE000) || length == kUndefinedLength) {
         return fail("expected a pixel data fragment at byte ", at, ", found ", tag_text(tag));
       }
@@ -361,6 +393,7 @@ class StructureWalker {
   bool little_ = true;
   bool explicit_ = true;
   bool rle_ = false;
+  std::string syntax_;  // TransferSyntaxUID, when the file has file meta information
   std::string fault_;
 };
 

@@ -1,8 +1,8 @@
 #pragma once
 
 // Uncompressed pixel data decoded by medimg where GDCM mishandles it: 32-bit explicit big
-// endian (GDCM swaps 16-bit words), RT Dose without NumberOfFrames (GDCM asserts), native
-// YBR_FULL_422 (GDCM cannot convert it) and Float / Double Float Pixel Data (GDCM 3.0's
+// endian (GDCM swaps 16-bit words), RT Dose without NumberOfFrames (GDCM asserts), pixels
+// over 16 bits with BitsStored below BitsAllocated (GDCM asserts), native YBR_FULL_422 (GDCM cannot convert it) and Float / Double Float Pixel Data (GDCM 3.0's
 // image reader ignores them).
 
 #include <gdcmFile.h>
@@ -16,6 +16,10 @@ namespace medimg::detail {
 /// An RT Dose object without NumberOfFrames: GDCM's image reader asserts on it, whatever
 /// its transfer syntax.
 bool is_rt_dose_without_frames(const gdcm::File& file);
+
+/// Pixels wider than 16 bits whose BitsStored is below BitsAllocated: GDCM's codecs mask the
+/// unused bits of 16-bit pixels only and assert on these (ImageCodec::DoOverlayCleanup).
+bool has_unused_bits_over_16(const PixelHeader& h);
 
 /// True when the Pixel Data of `file` is uncompressed (native or deflated) and needs
 /// medimg's own decoder (see above); Float and Double Float Pixel Data always do.
