@@ -145,7 +145,8 @@ void bind_networks(py::module_& m) {
                   std::int64_t in_channels, std::int64_t num_classes,
                   std::optional<double> dropout, double stochastic_depth, bool cbam,
                   std::int64_t cbam_reduction, std::optional<double> width_multiplier,
-                  std::optional<double> depth_multiplier) {
+                  std::optional<double> depth_multiplier, std::int64_t output_stride,
+                  bool dilated) {
         return std::make_shared<nn::EfficientNetImpl>(
             nn::EfficientNetOptions(nn::parse_efficientnet_variant(variant))
                 .spatial_dims(spatial_dims)
@@ -156,7 +157,9 @@ void bind_networks(py::module_& m) {
                 .cbam(cbam)
                 .cbam_reduction(cbam_reduction)
                 .width_multiplier(width_multiplier)
-                .depth_multiplier(depth_multiplier));
+                .depth_multiplier(depth_multiplier)
+                .output_stride(output_stride)
+                .dilated(dilated));
       }),
       py::arg("variant") = nn::to_string(efficientnet.variant()), py::kw_only(),
       py::arg("spatial_dims") = efficientnet.spatial_dims(),
@@ -165,7 +168,9 @@ void bind_networks(py::module_& m) {
       py::arg("stochastic_depth") = efficientnet.stochastic_depth(),
       py::arg("cbam") = efficientnet.cbam(),
       py::arg("cbam_reduction") = efficientnet.cbam_reduction(),
-      py::arg("width_multiplier") = py::none(), py::arg("depth_multiplier") = py::none());
+      py::arg("width_multiplier") = py::none(), py::arg("depth_multiplier") = py::none(),
+      py::arg("output_stride") = efficientnet.output_stride(),
+      py::arg("dilated") = efficientnet.dilated());
   bind_network_methods<nn::EfficientNetImpl, true>(efficientnet_class);
 
   const nn::CBAMOptions cbam(1);

@@ -43,7 +43,7 @@ constexpr const char* kExplainUsage =
     "  --layer NAME         the layer whose activation is weighted (default: the network's\n"
     "                       last top-level stage, e.g. layer4 of a ResNet, features of an\n"
     "                       EfficientNet); a wrong name lists the candidates\n"
-    "  --method M           gradcam (default) or gradcam++\n"
+    "  --method M           gradcam (default), gradcam++ or layercam\n"
     "  --alpha A            weight of the heat map in the overlay, in [0, 1] (default 0.4)\n"
     "  --colormap NAME      an OpenCV colour map: jet (default), turbo, viridis, ...\n";
 

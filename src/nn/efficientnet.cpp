@@ -55,7 +55,8 @@ constexpr Stage kB0Stages[] = {{1, 3, 1, 32, 16, 1},  {6, 3, 2, 16, 24, 2},
 // torchvision's Conv2dNormActivation: Sequential(conv, batch norm[, SiLU]), "same" padding.
 Sequence conv_bn_act(std::int64_t d, const ConvSpec& spec, bool activation) {
   Sequence s;
-  s->push_back(make_conv(d, ConvSpec(spec).padding((spec.kernel_size() - 1) / 2).bias(false)));
+  s->push_back(make_conv(
+      d, ConvSpec(spec).padding((spec.kernel_size() - 1) / 2 * spec.dilation()).bias(false)));
   s->push_back(make_norm(Norm::Batch, d, spec.out_channels()));
   if (activation) s->push_back(make_activation(Activation::SiLU));
   return s;
@@ -151,15 +152,20 @@ void MBConvImpl::reset() {
   const auto d = o.spatial_dims();
   MEDIMG_CHECK(o.stride() == 1 || o.stride() == 2, ArgumentError,
                "MBConv: stride must be 1 or 2, got ", o.stride());
+  MEDIMG_CHECK(o.dilation() >= 1, ArgumentError, "MBConv: dilation must be positive, got ",
+               o.dilation());
   const std::int64_t expanded =
       make_divisible(static_cast<double>(o.in_channels()) * o.expand_ratio());
   block_ = Sequence();
   if (expanded != o.in_channels()) {
     block_->push_back(conv_bn_act(d, ConvSpec(o.in_channels(), expanded, 1), true));
   }
-  block_->push_back(conv_bn_act(
-      d, ConvSpec(expanded, expanded, o.kernel_size()).stride(o.stride()).groups(expanded),
-      true));
+  block_->push_back(conv_bn_act(d,
+                                ConvSpec(expanded, expanded, o.kernel_size())
+                                    .stride(o.stride())
+                                    .dilation(o.dilation())
+                                    .groups(expanded),
+                                true));
   block_->push_back(
       SqueezeExcitation(d, expanded, std::max<std::int64_t>(1, o.in_channels() / 4)));
   block_->push_back(conv_bn_act(d, ConvSpec(expanded, o.out_channels(), 1), false));
@@ -222,15 +228,28 @@ void EfficientNetImpl::reset() {
       conv_bn_act(d, ConvSpec(o.in_channels(), width(kB0Stages[0].in_channels), 3).stride(2), true));
   std::int64_t total_blocks = 0;
   for (const Stage& s : kB0Stages) total_blocks += depth(s.layers);
-  std::int64_t block_id = 0;
+  MEDIMG_CHECK(o.output_stride() == 8 || o.output_stride() == 16 || o.output_stride() == 32,
+               ArgumentError, "EfficientNet: output_stride must be 8, 16 or 32, got ",
+               o.output_stride());
+  std::int64_t block_id = 0, reached_stride = 2, dilation = 1;  // the stem has stride 2
   for (const Stage& s : kB0Stages) {
+    // A stage that would go past output_stride keeps stride 1 and dilates instead, from its
+    // first block on.
+    std::int64_t stride = s.stride;
+    if (stride == 2 && reached_stride >= o.output_stride()) {
+      stride = 1;
+      if (o.dilated()) dilation *= 2;
+    } else {
+      reached_stride *= stride;
+    }
     Sequence stage;
     for (std::int64_t b = 0; b < depth(s.layers); ++b, ++block_id) {
       const std::int64_t in = b == 0 ? width(s.in_channels) : width(s.out_channels);
       stage->push_back(MBConv(MBConvOptions(d, in, width(s.out_channels))
                                   .expand_ratio(s.expand_ratio)
                                   .kernel_size(s.kernel)
-                                  .stride(b == 0 ? s.stride : 1)
+                                  .stride(b == 0 ? stride : 1)
+                                  .dilation(dilation)
                                   .stochastic_depth(o.stochastic_depth() *
                                                     static_cast<double>(block_id) /
                                                     static_cast<double>(total_blocks))
@@ -291,6 +310,10 @@ void EfficientNetImpl::pretty_print(std::ostream& stream) const {
          << ", cbam=" << (options.cbam() ? "true" : "false");
   if (options.width_multiplier()) stream << ", width_multiplier=" << *options.width_multiplier();
   if (options.depth_multiplier()) stream << ", depth_multiplier=" << *options.depth_multiplier();
+  if (options.output_stride() != 32) {
+    stream << ", output_stride=" << options.output_stride()
+           << ", dilated=" << (options.dilated() ? "true" : "false");
+  }
   stream << ")";
 }
 

@@ -82,12 +82,21 @@ at::Tensor target_classes(const at::Tensor& scores, const std::vector<std::int64
 CamMethod parse_cam_method(std::string_view name) {
   if (name == "gradcam") return CamMethod::GradCam;
   if (name == "gradcam++") return CamMethod::GradCamPlusPlus;
+  if (name == "layercam") return CamMethod::LayerCam;
   throw ArgumentError(
-      detail::concat("unknown CAM method '", name, "'; expected 'gradcam' or 'gradcam++'"));
+      detail::concat("unknown CAM method '", name,
+                     "'; expected 'gradcam', 'gradcam++' or 'layercam'"));
 }
 
 std::string to_string(CamMethod method) {
-  return method == CamMethod::GradCamPlusPlus ? "gradcam++" : "gradcam";
+  switch (method) {
+    case CamMethod::GradCamPlusPlus:
+      return "gradcam++";
+    case CamMethod::LayerCam:
+      return "layercam";
+    default:
+      return "gradcam";
+  }
 }
 
 GradCamOptions::GradCamOptions(std::string layer) : layer_(std::move(layer)) {}
@@ -141,9 +150,11 @@ at::Tensor gradcam_map(const at::Tensor& activation, const at::Tensor& gradient,
   std::vector<std::int64_t> positions;
   for (std::int64_t d = 2; d < a.dim(); ++d) positions.push_back(d);
 
-  at::Tensor weights;  // (N, K, 1, 1[, 1])
+  at::Tensor weights;  // (N, K, 1, 1[, 1]), or per position for LayerCAM
   if (method == CamMethod::GradCam) {
     weights = g.mean(positions, /*keepdim=*/true);
+  } else if (method == CamMethod::LayerCam) {
+    weights = g.relu();
   } else {
     const at::Tensor g2 = g * g;
     const at::Tensor g3 = g2 * g;

@@ -27,6 +27,7 @@ torch::nn::AnyModule conv_nd(const ConvSpec& s) {
   Options options(s.in_channels(), s.out_channels(), s.kernel_size());
   options.stride(s.stride())
       .padding(torch::ExpandingArray<D>(s.padding()))
+      .dilation(torch::ExpandingArray<D>(s.dilation()))
       .groups(s.groups())
       .bias(s.bias());
   return torch::nn::AnyModule(Module(options));
@@ -83,6 +84,7 @@ torch::nn::AnyModule make_conv(std::int64_t spatial_dims, const ConvSpec& spec) 
   check_positive(spec.in_channels(), "in_channels");
   check_positive(spec.out_channels(), "out_channels");
   check_positive(spec.kernel_size(), "kernel_size");
+  check_positive(spec.dilation(), "dilation");
   return spatial_dims == 2 ? conv_nd<2, false>(spec) : conv_nd<3, false>(spec);
 }
 

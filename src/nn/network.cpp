@@ -64,10 +64,14 @@ OrderedJson describe(const EfficientNetOptions& o) {
                       {"stochastic_depth", o.stochastic_depth()},
                       {"cbam", o.cbam()},
                       {"cbam_reduction", o.cbam_reduction()}};
-  // Written only when set, so the options text of a variant's own network (and of every
+  // Written only when set (output_stride: when not 32), so the options text of a variant's own network (and of every
   // model file written before the multipliers existed) stays what it was.
   if (o.width_multiplier()) json["width_multiplier"] = *o.width_multiplier();
   if (o.depth_multiplier()) json["depth_multiplier"] = *o.depth_multiplier();
+  if (o.output_stride() != 32) {
+    json["output_stride"] = o.output_stride();
+    json["dilated"] = o.dilated();
+  }
   return json;
 }
 
@@ -147,7 +151,9 @@ std::shared_ptr<torch::nn::Module> build_efficientnet(const ConfigNode& node) {
       .cbam(node.get("cbam", d.cbam()))
       .cbam_reduction(node.get("cbam_reduction", d.cbam_reduction()))
       .width_multiplier(multiplier("width_multiplier"))
-      .depth_multiplier(multiplier("depth_multiplier"));
+      .depth_multiplier(multiplier("depth_multiplier"))
+      .output_stride(node.get("output_stride", d.output_stride()))
+      .dilated(node.get("dilated", d.dilated()));
   node.finish();
   return std::make_shared<EfficientNetImpl>(o);
 }

@@ -70,6 +70,8 @@ CASES = {
                               "ResNet: unknown option(s) 'colour'"),
     "EfficientNet variant b9": (lambda t: N.EfficientNet("b9"), AR,
                                 "unknown EfficientNet variant 'b9'"),
+    "EfficientNet output stride 12": (lambda t: N.EfficientNet("b0", output_stride=12), AR,
+                                      "EfficientNet: output_stride must be 8, 16 or 32, got 12"),
     "EfficientNet unknown option": (lambda t: N.EfficientNet("b0", colour=1), AR,
                                     "EfficientNet: unknown option(s) 'colour'"),
     "CNN3d 2D input": (lambda t: CNN(torch.zeros(1, 1, 16, 16)), S,
@@ -169,7 +171,8 @@ CASES = {
                                                            "layer4"), S,
                                        "ResNet expects 1 input channel(s)"),
     "gradcam unknown method": (lambda t: N.gradcam(RESNET, GRADCAM_INPUT, "layer4", method="x"),
-                               AR, "unknown CAM method 'x'; expected 'gradcam' or 'gradcam++'"),
+                               AR, "unknown CAM method 'x'; expected 'gradcam', 'gradcam++' "
+                                   "or 'layercam'"),
     "gradcam class out of range": (lambda t: N.gradcam(RESNET, GRADCAM_INPUT, "layer4",
                                                        class_index=5), AR,
                                    "gradcam: class index 5 is out of range for a network with 2 "

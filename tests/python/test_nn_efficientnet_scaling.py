@@ -26,6 +26,19 @@ def _shapes(module):
     return [(name, tuple(t.shape)) for name, t in module.state_dict().items()]
 
 
+def _assert_same_outputs(ours, reference):
+    """Loads the reference's weights into ours and compares eval outputs on a 64 px batch;
+    returns the batch."""
+    ours.load_state_dict(reference.state_dict())
+    ours.eval()
+    reference.eval()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        expected = reference(x)
+        torch.testing.assert_close(ours(x), expected, rtol=0, atol=1e-5 * expected.abs().max())
+    return x
+
+
 @pytest.mark.parametrize("width,depth", [(0.25, 0.5), (0.5, 0.5), (0.35, 1.0), (1.0, 0.3),
                                          (1.4, 1.8)])
 def test_multipliers_build_torchvisions_network(width, depth):
@@ -34,13 +47,7 @@ def test_multipliers_build_torchvisions_network(width, depth):
     reference = _torchvision(width, depth)
     assert _shapes(ours) == _shapes(reference)
     assert nn.count_parameters(ours) == nn.count_parameters(reference)
-    ours.load_state_dict(reference.state_dict())
-    ours.eval()
-    reference.eval()
-    x = torch.randn(2, 3, 64, 64)
-    with torch.no_grad():
-        expected = reference(x)
-        torch.testing.assert_close(ours(x), expected, rtol=0, atol=1e-5 * expected.abs().max())
+    _assert_same_outputs(ours, reference)
 
 
 def test_hand_formula_for_a_quarter_width_half_depth_b0():
@@ -107,3 +114,59 @@ def test_bad_multipliers_are_refused(bad):
         nn.EfficientNet("b0", width_multiplier=bad)
     with pytest.raises(medimg.ArgumentError, match="depth_multiplier"):
         nn.EfficientNet("b0", depth_multiplier=bad)
+
+
+def _torchvision_dilated(width, depth, output_stride, dilated=True):
+    """torchvision's network with the stride-2 depthwise convolutions past output_stride set
+    to stride 1 and (``dilated``) every later depthwise convolution dilated (2, then 4), by
+    hand."""
+    net = _torchvision(width, depth)
+    reached, dilation = 2, 1
+    for stage in net.features[1:8]:
+        depthwise = [[m for m in block.modules()
+                      if isinstance(m, torch.nn.Conv2d) and m.groups > 1][0] for block in stage]
+        if depthwise[0].stride == (2, 2):
+            if reached >= output_stride:
+                depthwise[0].stride = (1, 1)
+                dilation *= 2 if dilated else 1
+            else:
+                reached *= 2
+        for conv in depthwise:
+            k = conv.kernel_size[0]
+            conv.dilation = (dilation, dilation)
+            conv.padding = ((k - 1) // 2 * dilation,) * 2
+    return net
+
+
+@pytest.mark.parametrize("output_stride,dilated", [(8, True), (16, True), (32, True),
+                                                   (8, False), (16, False)])
+def test_output_stride_equals_a_modified_torchvision_network(output_stride, dilated):
+    torch.manual_seed(3)
+    ours = nn.EfficientNet("b0", num_classes=4, width_multiplier=0.25, depth_multiplier=0.5,
+                           output_stride=output_stride, dilated=dilated)
+    reference = _torchvision_dilated(0.25, 0.5, output_stride, dilated)
+    # Same parameters as the plain network: only strides and dilations change.
+    assert _shapes(ours) == _shapes(_torchvision(0.25, 0.5))
+    x = _assert_same_outputs(ours, reference)
+    with torch.no_grad():
+        _, features = ours.forward_features(x, ["features.8"])
+    assert features["features.8"].shape[-2:] == (64 // output_stride, 64 // output_stride)
+
+
+def test_output_stride_reaches_build_network_model_files_and_refuses_others(tmp_path):
+    net = nn.build_network("efficientnet", num_classes=4, width_multiplier=0.25,
+                           depth_multiplier=0.5, output_stride=8, dilated=False)
+    assert net.options["output_stride"] == 8 and net.options["dilated"] is False
+    path = tmp_path / "os8.pt"
+    nn.save_model(net, path)
+    loaded = nn.load_model(path)
+    x = torch.randn(1, 3, 64, 64)
+    assert loaded.forward_features(x, ["features.8"])[1]["features.8"].shape[-1] == 8
+    assert loaded.options["dilated"] is False
+    # The default is not written: model files of plain networks stay as they were.
+    nn.save_model(nn.EfficientNet("b0"), tmp_path / "plain.pt")
+    assert "output_stride" not in torch.load(tmp_path / "plain.pt")["options"]
+    assert "dilated" not in torch.load(tmp_path / "plain.pt")["options"]
+    for bad in (0, 4, 12, 64):
+        with pytest.raises(medimg.ArgumentError, match="output_stride must be 8, 16 or 32"):
+            nn.EfficientNet("b0", output_stride=bad)

@@ -1,4 +1,4 @@
-"""Grad-CAM / Grad-CAM++: localisation on a classifier trained on a synthetic task, values
+"""Grad-CAM / Grad-CAM++ / LayerCAM: localisation on a classifier trained on a synthetic task, values
 against an independent hook-based implementation on torchvision's ResNet carrying the same
 weights, 3D and segmentation networks, plain torch modules, layer names, errors, overlay."""
 
@@ -26,10 +26,13 @@ def one_thread():
 
 def reference_cam(activation, gradient, size, plus):
     """pytorch-grad-cam's weights (GradCAM: mean gradient; GradCAMPlusPlus: the closed-form
-    alphas with eps 1e-6), relu, F.interpolate to `size`, min-max scaling per sample."""
+    alphas with eps 1e-6; LayerCAM, plus == "layercam": relu of the gradient at each
+    position), relu, F.interpolate to `size`, min-max scaling per sample."""
     a, g = activation.double(), gradient.double()
     axes = tuple(range(2, a.dim()))
-    if plus:
+    if plus == "layercam":
+        weights = torch.clamp(g, min=0)
+    elif plus:
         g2, g3 = g ** 2, g ** 3
         aij = g2 / (2 * g2 + a.sum(axes, keepdim=True) * g3 + 1e-6)
         aij = torch.where(g != 0, aij, torch.zeros_like(aij))
@@ -44,6 +47,11 @@ def reference_cam(activation, gradient, size, plus):
     return ((flat - low) / (high - low)).view((a.shape[0],) + tuple(size))
 
 
+def _kind(method):
+    """reference_cam's `plus` argument for a method name."""
+    return "layercam" if method == "layercam" else method == "gradcam++"
+
+
 def hooked_reference(model, x, layer_module, class_index, plus):
     captured = []
     handle = layer_module.register_forward_hook(lambda m, i, o: captured.append(o))
@@ -56,7 +64,7 @@ def hooked_reference(model, x, layer_module, class_index, plus):
     return reference_cam(captured[0], gradient, x.shape[2:], plus)
 
 
-@pytest.mark.parametrize("method", ["gradcam", "gradcam++"])
+@pytest.mark.parametrize("method", ["gradcam", "gradcam++", "layercam"])
 @pytest.mark.parametrize("layer", ["layer4", "layer3.1.conv2"])
 def test_equals_hooked_reference_on_torchvision_with_the_same_weights(method, layer):
     torch.manual_seed(0)
@@ -66,7 +74,7 @@ def test_equals_hooked_reference_on_torchvision_with_the_same_weights(method, la
     x = torch.randn(2, 3, 64, 64)
     classes = torch.tensor([3, 1])
     expected = hooked_reference(reference, x, dict(reference.named_modules())[layer], classes,
-                                method == "gradcam++")
+                                _kind(method))
     cam = nn.gradcam(net, x, layer, class_index=classes, method=method)
     assert cam.shape == (2, 64, 64) and cam.dtype == torch.float32
     torch.testing.assert_close(cam.double(), expected, atol=1e-5, rtol=0)
@@ -75,7 +83,7 @@ def test_equals_hooked_reference_on_torchvision_with_the_same_weights(method, la
                                           method=method), cam, atol=1e-5, rtol=0)
 
 
-@pytest.mark.parametrize("method", ["gradcam", "gradcam++"])
+@pytest.mark.parametrize("method", ["gradcam", "gradcam++", "layercam"])
 def test_3d_classifier_and_segmentation_network(method):
     torch.manual_seed(0)
     cnn = nn.CNN3d(features=(4, 8), num_classes=3).eval()
@@ -83,7 +91,7 @@ def test_3d_classifier_and_segmentation_network(method):
     output, features = cnn.forward_features(x, ["features.2"])
     score = output[:, 1].sum()
     (gradient,) = torch.autograd.grad(score, features["features.2"])
-    expected = reference_cam(features["features.2"], gradient, x.shape[2:], method == "gradcam++")
+    expected = reference_cam(features["features.2"], gradient, x.shape[2:], _kind(method))
     cam = nn.gradcam(cnn, x, "features.2", class_index=1, method=method)
     assert cam.shape == (2, 8, 12, 10)
     torch.testing.assert_close(cam.double(), expected, atol=1e-5, rtol=0)
@@ -92,7 +100,7 @@ def test_3d_classifier_and_segmentation_network(method):
     image = torch.randn(1, 1, 24, 20)
     output, features = unet.forward_features(image, ["decoder.0"])
     (gradient,) = torch.autograd.grad(output[:, 1].sum(), features["decoder.0"])
-    expected = reference_cam(features["decoder.0"], gradient, (24, 20), method == "gradcam++")
+    expected = reference_cam(features["decoder.0"], gradient, (24, 20), _kind(method))
     torch.testing.assert_close(nn.gradcam(unet, image, "decoder.0", class_index=1,
                                           method=method).double(), expected, atol=1e-5, rtol=0)
 
@@ -169,7 +177,7 @@ def test_bad_layers_and_inputs_raise_clear_errors():
         nn.gradcam(net, x[0], "layer4")
     with pytest.raises(medimg.ArgumentError, match="out of range"):
         nn.gradcam(net, x, "layer4", class_index=5)
-    with pytest.raises(medimg.ArgumentError, match="'gradcam' or 'gradcam\\+\\+'"):
+    with pytest.raises(medimg.ArgumentError, match="'gradcam', 'gradcam\\+\\+' or 'layercam'"):
         nn.gradcam(net, x, "layer4", method="scorecam")
     plain = torchvision.models.resnet18(num_classes=2).eval()
     with pytest.raises(medimg.ArgumentError, match="no layer named 'layer9'"):

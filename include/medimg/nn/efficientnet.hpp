@@ -66,6 +66,8 @@ struct MEDIMG_API MBConvOptions {
   TORCH_ARG(double, expand_ratio) = 6.0;
   TORCH_ARG(std::int64_t, kernel_size) = 3;
   TORCH_ARG(std::int64_t, stride) = 1;
+  /// Dilation of the depthwise convolution (padding grows with it: the size is kept).
+  TORCH_ARG(std::int64_t, dilation) = 1;
   TORCH_ARG(double, stochastic_depth) = 0.0;
   /// CBAM on the block's output, before stochastic depth and the residual addition.
   TORCH_ARG(bool, cbam) = false;
@@ -110,6 +112,16 @@ struct MEDIMG_API EfficientNetOptions {
   /// Depth multiplier replacing the variant's (B0 1.0 … B4 1.8) when set: a stage of n
   /// blocks gets ceil(n · d) (torchvision's adjust_depth).
   TORCH_ARG(std::optional<double>, depth_multiplier) = std::nullopt;
+  /// The ratio of input size to final feature-map size: 32 (the original network), 16 or 8.
+  /// Below 32 the last stride-2 stages keep stride 1, so the feature maps, and a Grad-CAM
+  /// of them, are 2× or 4× finer for the same parameters (the cost grows).
+  TORCH_ARG(std::int64_t, output_stride) = 32;
+  /// With output_stride < 32: dilate the depthwise convolutions of those stages (2, then 4)
+  /// so that the receptive fields stay those of the original network, as DeepLab's and
+  /// timm's output_stride do. Without dilation the receptive fields shrink, and there is no
+  /// gridding (the 2- and 4-periodic patterns dilated convolutions leave in feature maps,
+  /// Yu, Koltun & Funkhouser 2017): better for small, local findings such as lesions.
+  TORCH_ARG(bool, dilated) = true;
 };
 
 /// features = Sequential(stem conv-bn-SiLU (3, stride 2), seven stages of MBConvs, head

@@ -1,6 +1,7 @@
 #pragma once
 
-/// Grad-CAM (Selvaraju et al. 2017) and Grad-CAM++ (Chattopadhay et al. 2018): where in the
+/// Grad-CAM (Selvaraju et al. 2017), Grad-CAM++ (Chattopadhay et al. 2018) and LayerCAM
+/// (Jiang et al. 2021): where in the
 /// input a network looked for a class, from the activation of one of its layers, picked by
 /// name, and the gradient of the class score with respect to it. 2D and 3D networks.
 
@@ -24,10 +25,14 @@ namespace medimg::nn {
 ///   GradCamPlusPlus  w_k = Σ α·relu(g), α = g² / (2g² + Σ_positions A_k·g³ + 1e-6), 0
 ///                    where g = 0: the closed form of Chattopadhay et al. for an exp(score)
 ///                    output, as pytorch-grad-cam computes it.
-/// Python names them "gradcam" and "gradcam++".
-enum class CamMethod { GradCam, GradCamPlusPlus };
+///   LayerCam         w_k = relu(g) per position, not one weight per channel (Jiang et
+///                    al., "LayerCAM", IEEE TIP 2021): where the class score grows with
+///                    the activation there; reliable on early, high-resolution layers,
+///                    where a channel's mean gradient mixes unrelated places.
+/// Python names them "gradcam", "gradcam++" and "layercam".
+enum class CamMethod { GradCam, GradCamPlusPlus, LayerCam };
 
-/// "gradcam" or "gradcam++".
+/// "gradcam", "gradcam++" or "layercam".
 /// @throws ArgumentError for any other name.
 MEDIMG_API CamMethod parse_cam_method(std::string_view name);
 MEDIMG_API std::string to_string(CamMethod method);

@@ -47,6 +47,7 @@ struct MEDIMG_API ConvSpec {
   TORCH_ARG(std::int64_t, kernel_size);
   TORCH_ARG(std::int64_t, stride) = 1;
   TORCH_ARG(std::int64_t, padding) = 0;
+  TORCH_ARG(std::int64_t, dilation) = 1;
   TORCH_ARG(std::int64_t, groups) = 1;
   TORCH_ARG(bool, bias) = true;
 };

@@ -38,7 +38,7 @@ def _class_list(class_index: ClassIndex) -> List[int]:
 
 def gradcam(model: torch.nn.Module, x: torch.Tensor, layer: str, *,
             class_index: ClassIndex = None, method: str = "gradcam") -> torch.Tensor:
-    """Grad-CAM or Grad-CAM++ heat maps of ``model`` for the batch ``x``.
+    """Grad-CAM, Grad-CAM++ or LayerCAM heat maps of ``model`` for the batch ``x``.
 
     Parameters
     ----------
@@ -55,7 +55,10 @@ def gradcam(model: torch.nn.Module, x: torch.Tensor, layer: str, *,
         The class to explain, for every sample or one per sample; each sample's
         highest-scoring class when omitted. The score is ``output[n, c]`` for a classifier
         and ``output[n, c]`` summed over all positions for a segmentation network.
-    method : {"gradcam", "gradcam++"}, default "gradcam"
+    method : {"gradcam", "gradcam++", "layercam"}, default "gradcam"
+        How the layer's channels A_k are weighted, with g = d score / d A_k: Grad-CAM one
+        weight per channel, the mean of g; Grad-CAM++ the sum of alpha * relu(g); LayerCAM
+        (Jiang et al. 2021) relu(g) at each position, for early, high-resolution layers.
 
     Returns
     -------

@@ -124,6 +124,16 @@ class EfficientNet(_Network, _medimg.EfficientNet):
         ``ceil(n * depth_multiplier)``. torchvision's ``EfficientNet`` built from
         ``_efficientnet_conf("efficientnet_b0", width_mult=w, depth_mult=d)`` has the same
         layers and parameter names.
+    output_stride : {32, 16, 8}, default 32
+        Input size over final feature-map size. 16 or 8: the last stride-2 stages keep
+        stride 1, so ``features.8`` and its Grad-CAM are 2× or 4× finer for the same
+        parameters (more computation).
+    dilated : bool, default True
+        With ``output_stride`` < 32, dilate those stages' depthwise convolutions (2, then
+        4) to keep the original receptive fields, as DeepLab's and timm's
+        ``output_stride``. ``False``: smaller receptive fields and no gridding (the
+        periodic patterns dilation leaves in feature maps and Grad-CAMs): what the DR
+        grader uses to point at lesions.
 
     Methods: ``forward_features``, ``freeze_backbone()`` (only ``classifier`` stays
     trainable), ``unfreeze()``, ``replace_head(num_classes)``.

@@ -73,6 +73,41 @@ TEST_CASE("EfficientNet variants, stochastic depth and a 3D EfficientNet") {
   CHECK(drop->forward(at::ones({4, 2, 3, 3})).sum().item<double>() == 72);
 }
 
+TEST_CASE("EfficientNet output_stride dilates instead of striding") {
+  // features.8 of a 64 px input: 64 / output_stride per side, with the same parameters.
+  const auto small = [](std::int64_t output_stride) {
+    return nn::EfficientNet(nn::EfficientNetOptions()
+                                .num_classes(4)
+                                .width_multiplier(0.25)
+                                .depth_multiplier(0.5)
+                                .output_stride(output_stride));
+  };
+  const std::int64_t parameters = nn::count_parameters(*small(32));
+  for (const std::int64_t output_stride : {8, 16, 32}) {
+    nn::EfficientNet net = small(output_stride);
+    net->eval();
+    auto result = net->forward_features(at::randn({1, 3, 64, 64}), {"features.8"});
+    CHECK(result.features["features.8"].size(-1) == 64 / output_stride);
+    CHECK(nn::count_parameters(*net) == parameters);
+  }
+  // B0's stage 4 (features.4) is the first to dilate at output stride 8, by 2; stage 6 by 4.
+  nn::EfficientNet os8 = small(8);
+  const auto dilation = [&os8](const char* block) {
+    return std::dynamic_pointer_cast<nn::MBConvImpl>(os8->named_modules()[block])
+        ->options.dilation();
+  };
+  CHECK(dilation("features.3.0") == 1);
+  CHECK(dilation("features.4.0") == 2);
+  CHECK(dilation("features.6.0") == 4);
+  nn::EfficientNet undilated(
+      nn::EfficientNetOptions().width_multiplier(0.25).output_stride(8).dilated(false));
+  CHECK(std::dynamic_pointer_cast<nn::MBConvImpl>(undilated->named_modules()["features.6.0"])
+            ->options.dilation() == 1);
+  CHECK(undilated->forward(at::randn({1, 3, 64, 64})).size(1) == 1000);
+  CHECK_THROWS_AS(small(12), medimg::ArgumentError);
+  CHECK_THROWS_AS(small(64), medimg::ArgumentError);
+}
+
 TEST_CASE("CBAM equals its formula") {
   nn::CBAM cbam(nn::CBAMOptions(8).reduction(4));
   const at::Tensor x = at::randn({2, 8, 9, 7});

@@ -70,7 +70,7 @@ BlobBatch blob_batch(std::int64_t n) {
 
 }  // namespace
 
-TEST_CASE("gradcam_map weighs channels as Grad-CAM and Grad-CAM++ define") {
+TEST_CASE("gradcam_map weighs channels as Grad-CAM, Grad-CAM++ and LayerCAM define") {
   // Channel 0 is 1 at the top left, channel 1 is 1 at the bottom right; the gradients are
   // 2 and 1 everywhere.
   const at::Tensor a = at::tensor({1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0}, at::kDouble)
@@ -87,6 +87,18 @@ TEST_CASE("gradcam_map weighs channels as Grad-CAM and Grad-CAM++ define") {
   // 4 · 2/4 = 2 and 4 · 1/3, map [[2, 0], [0, 4/3]] scaled to [[1, 0], [0, 2/3]].
   const at::Tensor plus = nn::gradcam_map(a, g, {2, 2}, nn::CamMethod::GradCamPlusPlus);
   CHECK(plus[0][1][1].item<double>() == Approx(2.0 / 3).epsilon(1e-5));
+  // LayerCAM: relu(g) · A per position, summed over channels: [[2·1, 0], [0, 1·1]] scaled
+  // to [[1, 0], [0, 0.5]]; a negative gradient at a position removes that position.
+  const at::Tensor layer = nn::gradcam_map(a, g, {2, 2}, nn::CamMethod::LayerCam);
+  CHECK(layer[0][0][0].item<double>() == Approx(1));
+  CHECK(layer[0][1][1].item<double>() == Approx(0.5));
+  at::Tensor g_mixed = g.clone();
+  g_mixed[0][0][0][0] = -2;  // channel 0 at (0, 0): only channel 1 (A = 0 there) is left
+  const at::Tensor mixed = nn::gradcam_map(a, g_mixed, {2, 2}, nn::CamMethod::LayerCam);
+  CHECK(mixed[0][0][0].item<double>() == 0);
+  CHECK(mixed[0][1][1].item<double>() == Approx(1));
+  CHECK(nn::parse_cam_method("layercam") == nn::CamMethod::LayerCam);
+  CHECK(nn::to_string(nn::CamMethod::LayerCam) == "layercam");
   // Resized bilinearly: still one map per sample in [0, 1] with both ends reached.
   const at::Tensor big = nn::gradcam_map(a, g, {7, 9}, nn::CamMethod::GradCam);
   CHECK(big.sizes() == at::IntArrayRef({1, 7, 9}));
