@@ -7,10 +7,11 @@ Prints JSON: accuracy, macro one-vs-rest AUC of the class probabilities, quadrat
 kappa, referable-DR AUC (P(grade >= 2) for grade >= 2), the 5 x 5 confusion matrix (rows
 true, columns predicted) -- all medimg.metrics -- and, on the synthetic set (which has
 lesion maps), the Grad-CAM hit rate: the fraction of correctly graded images of grade >= 1
-whose Grad-CAM maximum lies on a lesion pixel of the lesion map dilated by
-HIT_DILATION pixels (a 9 x 9 square: the last feature stage is 4 x 4 at 128 px, so the map
-is a bilinear enlargement of 32 px cells). --figures DIR writes Grad-CAM overlays
-(medimg.nn.overlay) of a few correct and a few wrong cases as PNGs.
+whose class activation map (DRGrader.explain_batch: LayerCAM at features.2 by default,
+--method / --layer for others) has its maximum on a lesion pixel of the lesion map dilated
+by HIT_DILATION pixels (a 9 x 9 square, about one cell of the 32 x 32 map of features.2 at
+128 px). --figures DIR writes overlays (medimg.nn.overlay) of a few correct and a few
+wrong cases as PNGs.
 
 --npz retinamnist.npz evaluates on its test split (MedMNIST v2's reference for RetinaMNIST
 is ResNet-18 (28): AUC 0.717, ACC 0.524); --folder DIR on a graded folder of photographs.
@@ -71,7 +72,7 @@ def write_figures(grader: DRGrader, images: torch.Tensor, grades: torch.Tensor,
 def evaluate(model_path: Path, *, n_test: int = 500, npz: Optional[Path] = None,
              folder: Optional[Path] = None, split: str = "test", limit: int = 0,
              figures: Optional[Path] = None, threads: int = 2, layer: Optional[str] = None,
-             dilation: int = HIT_DILATION) -> Dict[str, Any]:
+             method: Optional[str] = None, dilation: int = HIT_DILATION) -> Dict[str, Any]:
     """The metrics of the model file on the chosen test set, with the per-case grades,
     probabilities and referable scores (``"cases"``) for cross-checks."""
     torch.set_num_threads(threads)
@@ -79,6 +80,8 @@ def evaluate(model_path: Path, *, n_test: int = 500, npz: Optional[Path] = None,
     grader = DRGrader(str(model_path), **dr_data.PREPROCESSING)
     if layer is not None:
         grader.layer = layer
+    if method is not None:
+        grader.cam_method = method
     lesions = None
     if npz is not None:
         images, grades = dr_data.npz_split(npz, split, limit)
@@ -110,6 +113,7 @@ def evaluate(model_path: Path, *, n_test: int = 500, npz: Optional[Path] = None,
         result["gradcam_cases"] = len(hits)
         result["gradcam_dilation_px"] = dilation
         result["gradcam_layer"] = grader.layer
+        result["gradcam_method"] = grader.cam_method
     result["seconds"] = round(time.perf_counter() - start, 2)
     if figures is not None:
         result["figures"] = write_figures(grader, images, grades, prediction.grades, figures,
@@ -132,13 +136,16 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="first N images of --npz/--folder")
     parser.add_argument("--figures", type=Path, help="write Grad-CAM overlay PNGs here")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--layer", help="Grad-CAM layer (default: DRGrader's)")
+    parser.add_argument("--layer", help="Grad-CAM layer (default: DRGrader's, features.2)")
+    parser.add_argument("--method", choices=("layercam", "gradcam", "gradcam++"),
+                        help="CAM method (default: DRGrader's, layercam)")
     parser.add_argument("--dilation", type=int, default=HIT_DILATION,
                         help="lesion-map dilation in pixels for the hit test")
     args = parser.parse_args()
     result = evaluate(args.model, n_test=args.n_test, npz=args.npz, folder=args.folder,
                       split=args.split, limit=args.limit, figures=args.figures,
-                      threads=args.threads, layer=args.layer, dilation=args.dilation)
+                      threads=args.threads, layer=args.layer, method=args.method,
+                      dilation=args.dilation)
     del result["cases"]
     text = json.dumps(result, indent=2)
     # One line per confusion-matrix row.

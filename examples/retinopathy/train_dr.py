@@ -7,6 +7,10 @@ Network: medimg.nn.EfficientNet(--variant, cbam=True, num_classes=4) whose four 
 P(grade > k), k = 0..3 (CORAL, Cao et al. 2020; medimg.nn.ordinal_loss). B0 is narrowed for
 the CPU by default (--width 0.25 --depth 0.5, ~0.2 M parameters), stochastic depth off;
 --variant b4 (or any variant) without --width/--depth keeps the variant's own multipliers.
+--output-stride 8 (the default) keeps the last stride-2 stages at stride 1, without
+dilation, so the last feature map is 16 x 16 at 128 px rather than 4 x 4 and the receptive
+fields are smaller: Grad-CAM can then point at a lesion rather than at a quarter of the eye
+(docs/case_retinopathy.md).
 
 Data: the synthetic fundus set (medimg.phantoms.fundus_dataset, --n-train cases with seed
 TRAIN_SEED, validation --n-val cases with VAL_SEED; the test seed is never read here), or
@@ -50,12 +54,14 @@ NARROW_B0 = (0.25, 0.5)
 
 
 def build_model(variant: str, width: Optional[float], depth: Optional[float],
-                cbam: bool = True) -> mnn.EfficientNet:
+                cbam: bool = True, output_stride: int = 8) -> mnn.EfficientNet:
     """EfficientNet ``variant`` with CBAM and 4 ordinal logits; B0 narrowed by default."""
     if variant == "b0" and width is None and depth is None:
         width, depth = NARROW_B0
     options: Dict[str, Any] = {"num_classes": NUM_GRADES - 1, "cbam": cbam,
-                               "stochastic_depth": 0.0}
+                               "stochastic_depth": 0.0, "output_stride": output_stride}
+    if output_stride < 32:
+        options["dilated"] = False  # dilation's gridding would put Grad-CAM maxima on a grid
     if width is not None:
         options["width_multiplier"] = width
     if depth is not None:
@@ -101,7 +107,8 @@ def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
 
 
 def train(out: Path, *, variant: str = "b0", width: Optional[float] = None,
-          depth: Optional[float] = None, cbam: bool = True, n_train: int = 2000,
+          depth: Optional[float] = None, cbam: bool = True, output_stride: int = 8,
+          n_train: int = 2000,
           n_val: int = 250, epochs: int = 20, batch_size: int = 32, lr: float = 3e-3,
           weight_decay: float = 1e-4, use_augment: bool = True, seed: int = 0,
           threads: int = 2, limit: int = 0, npz: Optional[Path] = None,
@@ -114,7 +121,7 @@ def train(out: Path, *, variant: str = "b0", width: Optional[float] = None,
     generator = torch.Generator().manual_seed(seed)
     x_train, y_train, x_val, y_val = load_data(n_train, n_val, npz, folder, limit)
 
-    model = build_model(variant, width, depth, cbam)
+    model = build_model(variant, width, depth, cbam, output_stride)
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     schedule = medimg.train.CosineWarmupLR(optimizer, total_epochs=epochs,
@@ -169,6 +176,8 @@ def main() -> None:
     parser.add_argument("--width", type=float, help="width multiplier (b0 default: 0.25)")
     parser.add_argument("--depth", type=float, help="depth multiplier (b0 default: 0.5)")
     parser.add_argument("--no-cbam", action="store_true", help="EfficientNet without CBAM")
+    parser.add_argument("--output-stride", type=int, choices=(8, 16, 32), default=8,
+                        help="input size / last feature-map size (32: the original network)")
     parser.add_argument("--n-train", type=int, default=2000, help="synthetic training cases")
     parser.add_argument("--n-val", type=int, default=250, help="synthetic validation cases")
     parser.add_argument("--epochs", type=int, default=20)
@@ -186,7 +195,8 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     history = train(args.out, variant=args.variant, width=args.width, depth=args.depth,
-                    cbam=not args.no_cbam, n_train=args.n_train, n_val=args.n_val,
+                    cbam=not args.no_cbam, output_stride=args.output_stride,
+                    n_train=args.n_train, n_val=args.n_val,
                     epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                     use_augment=not args.no_augment, seed=args.seed, threads=args.threads,
                     limit=args.limit, npz=args.npz, folder=args.folder)

@@ -76,6 +76,9 @@ CASES = {
     "DRGrader unknown preprocessing": (lambda t: PL.DRGrader(
         medimg.nn.EfficientNet("b0", num_classes=4), preprocessing="x"), AR,
         "DRGrader: preprocessing must be one of ('none', 'ben_graham', 'clahe_green'), got 'x'"),
+    "DRGrader unknown CAM method": (lambda t: PL.DRGrader(
+        medimg.nn.EfficientNet("b0", num_classes=4), cam_method="scorecam"), AR,
+        "DRGrader: cam_method must be 'layercam', 'gradcam' or 'gradcam++', got 'scorecam'"),
     "dr_preprocess unknown preprocessing": (lambda t: PL.dr_preprocess(
         FUNDUS, preprocessing="x"), AR, "dr_preprocess: preprocessing must be one of"),
     "dr_metrics lengths differ": (lambda t: PL.dr_metrics([0, 1], [0], np.zeros((2, 5)), [0, 1]),

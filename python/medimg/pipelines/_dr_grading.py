@@ -89,8 +89,14 @@ class DRGrader:
     crop : bool, default False
         Crop each image to its field of view first (:func:`medimg.preprocess.crop_fundus`);
         for photographs with wide black borders. The synthetic fundus images fill their frame.
-    layer : str, default "features.8"
-        The Grad-CAM layer of :meth:`explain` (the last feature stage of EfficientNet).
+    layer : str, default "features.2"
+        The layer :meth:`explain` explains: EfficientNet's second stage, at a quarter of the
+        input size (32 × 32 at 128 px), fine enough to point at a lesion.
+    cam_method : {"layercam", "gradcam", "gradcam++"}, default "layercam"
+        The ``medimg.nn.gradcam`` method. LayerCAM (Jiang et al. 2021) weights the
+        activation by the positive gradient at each position and stays on the lesions on
+        such an early layer, where plain Grad-CAM's one weight per channel also lights up
+        the optic disc (docs/case_retinopathy.md compares them).
     cam_target : {"grade", "any"}, default "grade"
         The logit Grad-CAM explains: ``"grade"`` logit ``max(g − 1, 0)`` for grade g
         (P(grade ≥ g), the last threshold passed), ``"any"`` logit 0 (P(grade ≥ 1)).
@@ -102,7 +108,8 @@ class DRGrader:
 
     def __init__(self, model: Union[torch.nn.Module, str, Path], *, size: int = 128,
                  preprocessing: str = "none", crop: bool = False,
-                 layer: str = "features.8", cam_target: str = "grade",
+                 layer: str = "features.2", cam_method: str = "layercam",
+                 cam_target: str = "grade",
                  ben_graham_sigma: float = 2.5) -> None:
         if isinstance(model, (str, Path)):
             model = _nn.load_model(str(model))
@@ -121,7 +128,11 @@ class DRGrader:
         if cam_target not in ("grade", "any"):
             raise ArgumentError(f"DRGrader: cam_target must be 'grade' or 'any', got "
                                 f"{cam_target!r}")
+        if cam_method not in ("layercam", "gradcam", "gradcam++"):
+            raise ArgumentError(f"DRGrader: cam_method must be 'layercam', 'gradcam' or "
+                                f"'gradcam++', got {cam_method!r}")
         self.layer = layer
+        self.cam_method = cam_method
         self.cam_target = cam_target
         self.ben_graham_sigma = float(ben_graham_sigma)
 
@@ -171,15 +182,16 @@ class DRGrader:
             # evidence for "at least this grade"; logit 0 for grade 0.
             target = (torch.as_tensor(grades) - 1).clamp(min=0)
         self.model.eval()
-        return _nn.gradcam(self.model, x, self.layer, class_index=target)
+        return _nn.gradcam(self.model, x, self.layer, class_index=target,
+                           method=self.cam_method)
 
     def explain(self, image: Any, *, grade: Optional[int] = None, alpha: float = 0.4
                 ) -> Tuple[torch.Tensor, torch.Tensor]:
-        """Grad-CAM of one image and its overlay.
+        """Class activation map of one image and its overlay.
 
         The map explains logit ``max(g − 1, 0)`` — P(grade > g − 1), the last threshold the
         image's grade g passes (the predicted grade unless ``grade`` is given) — at
-        ``layer`` (``medimg.nn.gradcam``), upsampled to ``size``.
+        ``layer`` with ``cam_method`` (``medimg.nn.gradcam``), upsampled to ``size``.
 
         Returns
         -------
