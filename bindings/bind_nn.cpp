@@ -146,7 +146,7 @@ void bind_networks(py::module_& m) {
                   std::optional<double> dropout, double stochastic_depth, bool cbam,
                   std::int64_t cbam_reduction, std::optional<double> width_multiplier,
                   std::optional<double> depth_multiplier, std::int64_t output_stride,
-                  bool dilated) {
+                  bool dilated, std::int64_t cbam_from_stage) {
         return std::make_shared<nn::EfficientNetImpl>(
             nn::EfficientNetOptions(nn::parse_efficientnet_variant(variant))
                 .spatial_dims(spatial_dims)
@@ -156,6 +156,7 @@ void bind_networks(py::module_& m) {
                 .stochastic_depth(stochastic_depth)
                 .cbam(cbam)
                 .cbam_reduction(cbam_reduction)
+                .cbam_from_stage(cbam_from_stage)
                 .width_multiplier(width_multiplier)
                 .depth_multiplier(depth_multiplier)
                 .output_stride(output_stride)
@@ -170,7 +171,8 @@ void bind_networks(py::module_& m) {
       py::arg("cbam_reduction") = efficientnet.cbam_reduction(),
       py::arg("width_multiplier") = py::none(), py::arg("depth_multiplier") = py::none(),
       py::arg("output_stride") = efficientnet.output_stride(),
-      py::arg("dilated") = efficientnet.dilated());
+      py::arg("dilated") = efficientnet.dilated(),
+      py::arg("cbam_from_stage") = efficientnet.cbam_from_stage());
   bind_network_methods<nn::EfficientNetImpl, true>(efficientnet_class);
 
   const nn::CBAMOptions cbam(1);

@@ -54,12 +54,16 @@ NARROW_B0 = (0.25, 0.5)
 
 
 def build_model(variant: str, width: Optional[float], depth: Optional[float],
-                cbam: bool = True, output_stride: int = 8) -> mnn.EfficientNet:
-    """EfficientNet ``variant`` with CBAM and 4 ordinal logits; B0 narrowed by default."""
+                cbam: bool = True, output_stride: int = 8,
+                cbam_from_stage: int = 1) -> mnn.EfficientNet:
+    """EfficientNet ``variant`` with CBAM (in stages ``cbam_from_stage`` … 7) and 4 ordinal
+    logits; B0 narrowed by default."""
     if variant == "b0" and width is None and depth is None:
         width, depth = NARROW_B0
     options: Dict[str, Any] = {"num_classes": NUM_GRADES - 1, "cbam": cbam,
                                "stochastic_depth": 0.0, "output_stride": output_stride}
+    if cbam and cbam_from_stage != 1:
+        options["cbam_from_stage"] = cbam_from_stage
     if output_stride < 32:
         options["dilated"] = False  # dilation's gridding would put Grad-CAM maxima on a grid
     if width is not None:
@@ -108,7 +112,7 @@ def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
 
 def train(out: Path, *, variant: str = "b0", width: Optional[float] = None,
           depth: Optional[float] = None, cbam: bool = True, output_stride: int = 8,
-          n_train: int = 2000,
+          cbam_from_stage: int = 1, n_train: int = 2000,
           n_val: int = 250, epochs: int = 20, batch_size: int = 32, lr: float = 3e-3,
           weight_decay: float = 1e-4, use_augment: bool = True, seed: int = 0,
           threads: int = 2, limit: int = 0, npz: Optional[Path] = None,
@@ -121,7 +125,7 @@ def train(out: Path, *, variant: str = "b0", width: Optional[float] = None,
     generator = torch.Generator().manual_seed(seed)
     x_train, y_train, x_val, y_val = load_data(n_train, n_val, npz, folder, limit)
 
-    model = build_model(variant, width, depth, cbam, output_stride)
+    model = build_model(variant, width, depth, cbam, output_stride, cbam_from_stage)
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     schedule = medimg.train.CosineWarmupLR(optimizer, total_epochs=epochs,
@@ -176,6 +180,8 @@ def main() -> None:
     parser.add_argument("--width", type=float, help="width multiplier (b0 default: 0.25)")
     parser.add_argument("--depth", type=float, help="depth multiplier (b0 default: 0.5)")
     parser.add_argument("--no-cbam", action="store_true", help="EfficientNet without CBAM")
+    parser.add_argument("--cbam-from-stage", type=int, choices=range(1, 8), default=1,
+                        help="first MBConv stage (features.N) with CBAM; 1: every block")
     parser.add_argument("--output-stride", type=int, choices=(8, 16, 32), default=8,
                         help="input size / last feature-map size (32: the original network)")
     parser.add_argument("--n-train", type=int, default=2000, help="synthetic training cases")
@@ -196,6 +202,7 @@ def main() -> None:
     start = time.perf_counter()
     history = train(args.out, variant=args.variant, width=args.width, depth=args.depth,
                     cbam=not args.no_cbam, output_stride=args.output_stride,
+                    cbam_from_stage=args.cbam_from_stage,
                     n_train=args.n_train, n_val=args.n_val,
                     epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                     use_augment=not args.no_augment, seed=args.seed, threads=args.threads,

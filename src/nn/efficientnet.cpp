@@ -231,8 +231,13 @@ void EfficientNetImpl::reset() {
   MEDIMG_CHECK(o.output_stride() == 8 || o.output_stride() == 16 || o.output_stride() == 32,
                ArgumentError, "EfficientNet: output_stride must be 8, 16 or 32, got ",
                o.output_stride());
+  MEDIMG_CHECK(o.cbam_from_stage() >= 1 && o.cbam_from_stage() <= 7, ArgumentError,
+               "EfficientNet: cbam_from_stage must be in [1, 7], got ", o.cbam_from_stage());
   std::int64_t block_id = 0, reached_stride = 2, dilation = 1;  // the stem has stride 2
+  std::int64_t stage_number = 0;                                // features.<stage_number>
   for (const Stage& s : kB0Stages) {
+    ++stage_number;
+    const bool stage_cbam = o.cbam() && stage_number >= o.cbam_from_stage();
     // A stage that would go past output_stride keeps stride 1 and dilates instead, from its
     // first block on.
     std::int64_t stride = s.stride;
@@ -253,7 +258,7 @@ void EfficientNetImpl::reset() {
                                   .stochastic_depth(o.stochastic_depth() *
                                                     static_cast<double>(block_id) /
                                                     static_cast<double>(total_blocks))
-                                  .cbam(o.cbam())
+                                  .cbam(stage_cbam)
                                   .cbam_reduction(o.cbam_reduction())));
     }
     features_->push_back(stage);
@@ -308,6 +313,7 @@ void EfficientNetImpl::pretty_print(std::ostream& stream) const {
          << ", spatial_dims=" << options.spatial_dims()
          << ", in_channels=" << options.in_channels() << ", num_classes=" << options.num_classes()
          << ", cbam=" << (options.cbam() ? "true" : "false");
+  if (options.cbam_from_stage() != 1) stream << ", cbam_from_stage=" << options.cbam_from_stage();
   if (options.width_multiplier()) stream << ", width_multiplier=" << *options.width_multiplier();
   if (options.depth_multiplier()) stream << ", depth_multiplier=" << *options.depth_multiplier();
   if (options.output_stride() != 32) {

@@ -64,8 +64,10 @@ OrderedJson describe(const EfficientNetOptions& o) {
                       {"stochastic_depth", o.stochastic_depth()},
                       {"cbam", o.cbam()},
                       {"cbam_reduction", o.cbam_reduction()}};
-  // Written only when set (output_stride: when not 32), so the options text of a variant's own network (and of every
-  // model file written before the multipliers existed) stays what it was.
+  // Written only when set (cbam_from_stage: when not 1; output_stride: when not 32), so the
+  // options text of a variant's own network (and of every model file written before these
+  // options existed) stays what it was.
+  if (o.cbam_from_stage() != 1) json["cbam_from_stage"] = o.cbam_from_stage();
   if (o.width_multiplier()) json["width_multiplier"] = *o.width_multiplier();
   if (o.depth_multiplier()) json["depth_multiplier"] = *o.depth_multiplier();
   if (o.output_stride() != 32) {
@@ -150,6 +152,7 @@ std::shared_ptr<torch::nn::Module> build_efficientnet(const ConfigNode& node) {
       .stochastic_depth(node.get("stochastic_depth", d.stochastic_depth()))
       .cbam(node.get("cbam", d.cbam()))
       .cbam_reduction(node.get("cbam_reduction", d.cbam_reduction()))
+      .cbam_from_stage(node.get("cbam_from_stage", d.cbam_from_stage()))
       .width_multiplier(multiplier("width_multiplier"))
       .depth_multiplier(multiplier("depth_multiplier"))
       .output_stride(node.get("output_stride", d.output_stride()))

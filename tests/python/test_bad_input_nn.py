@@ -72,6 +72,9 @@ CASES = {
                                 "unknown EfficientNet variant 'b9'"),
     "EfficientNet output stride 12": (lambda t: N.EfficientNet("b0", output_stride=12), AR,
                                       "EfficientNet: output_stride must be 8, 16 or 32, got 12"),
+    "EfficientNet CBAM from stage 0": (
+        lambda t: N.EfficientNet("b0", cbam=True, cbam_from_stage=0), AR,
+        "EfficientNet: cbam_from_stage must be in [1, 7], got 0"),
     "EfficientNet unknown option": (lambda t: N.EfficientNet("b0", colour=1), AR,
                                     "EfficientNet: unknown option(s) 'colour'"),
     "CNN3d 2D input": (lambda t: CNN(torch.zeros(1, 1, 16, 16)), S,

@@ -70,19 +70,45 @@ def test_variant_multipliers_are_the_defaults():
     assert _shapes(plain) == _shapes(explicit)
 
 
+#: Output channels of the 10 MBConv blocks of B0 at width 0.25, depth 0.5 (stages 1-7 have
+#: 1, 1, 1, 2, 2, 2, 1 blocks).
+_NARROW_BLOCK_OUTS = [8, 8, 16, 24, 24, 32, 32, 48, 48, 80]
+
+
+def _cbam_parameters(outs):
+    # mlp C -> max(1, C/16) -> C with biases, 7x7x2 spatial conv without bias.
+    return sum(c * max(1, c // 16) + max(1, c // 16) + max(1, c // 16) * c + c + 2 * 49
+               for c in outs)
+
+
 def test_cbam_and_multipliers_together():
     torch.manual_seed(1)
     net = nn.EfficientNet("b0", num_classes=4, cbam=True, width_multiplier=0.25,
                           depth_multiplier=0.5)
     base = _torchvision(0.25, 0.5)
+    # One CBAM per MBConv block.
     extra = nn.count_parameters(net) - nn.count_parameters(base)
-    # One CBAM per MBConv block (10 blocks): mlp C -> max(1, C/16) -> C with biases, 7x7x2
-    # spatial conv without bias.
-    outs = [8, 8, 16, 24, 24, 32, 32, 48, 48, 80]
-    expected = sum(c * max(1, c // 16) + max(1, c // 16) + max(1, c // 16) * c + c + 2 * 49
-                   for c in outs)
-    assert extra == expected
+    assert extra == _cbam_parameters(_NARROW_BLOCK_OUTS)
     assert net(torch.randn(2, 3, 64, 64)).shape == (2, 4)
+
+
+def test_cbam_from_stage_leaves_the_early_stages_without_cbam(tmp_path):
+    net = nn.EfficientNet("b0", num_classes=4, cbam=True, cbam_from_stage=4,
+                          width_multiplier=0.25, depth_multiplier=0.5)
+    extra = nn.count_parameters(net) - nn.count_parameters(_torchvision(0.25, 0.5))
+    assert extra == _cbam_parameters(_NARROW_BLOCK_OUTS[3:])  # stages 4-7: 7 blocks
+    stages = {name.split(".")[1] for name in net.state_dict() if ".cbam." in name}
+    assert stages == {"4", "5", "6", "7"}
+    nn.save_model(net, tmp_path / "late_cbam.pt")
+    loaded = nn.load_model(tmp_path / "late_cbam.pt")
+    assert loaded.options["cbam_from_stage"] == 4
+    assert _shapes(loaded) == _shapes(net)
+    # The default (every stage) is not written.
+    nn.save_model(nn.EfficientNet("b0", cbam=True), tmp_path / "cbam.pt")
+    assert "cbam_from_stage" not in torch.load(tmp_path / "cbam.pt")["options"]
+    for bad in (0, 8):
+        with pytest.raises(medimg.ArgumentError, match="cbam_from_stage must be in"):
+            nn.EfficientNet("b0", cbam=True, cbam_from_stage=bad)
 
 
 def test_multipliers_reach_build_network_and_model_files(tmp_path):

@@ -102,9 +102,14 @@ struct MEDIMG_API EfficientNetOptions {
   TORCH_ARG(std::optional<double>, dropout) = std::nullopt;
   /// Stochastic depth of the last block; block k of n gets stochastic_depth · k / n.
   TORCH_ARG(double, stochastic_depth) = 0.2;
-  /// CBAM in every MBConv block (MBConvOptions::cbam).
+  /// CBAM in the MBConv blocks (MBConvOptions::cbam) of stages cbam_from_stage … 7.
   TORCH_ARG(bool, cbam) = false;
   TORCH_ARG(std::int64_t, cbam_reduction) = 16;
+  /// The first of the seven MBConv stages (features.1 … features.7) that get CBAM: 1 (every
+  /// block, as in the CBAM paper's networks) to 7. A later start leaves the early, fine
+  /// stages without attention gates: they train as fast as without CBAM, and their class
+  /// activation maps stay on small findings (docs/case_retinopathy.md).
+  TORCH_ARG(std::int64_t, cbam_from_stage) = 1;
   /// Channel multiplier replacing the variant's (B0 1.0 … B4 1.4) when set: every width c
   /// becomes torchvision's _make_divisible(c · w, 8) (adjust_channels), e.g. 0.25 or 0.5
   /// for a small network.

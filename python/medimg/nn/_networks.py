@@ -112,8 +112,13 @@ class EfficientNet(_Network, _medimg.EfficientNet):
     stochastic_depth : float, default 0.2
         Drop probability of the last MBConv block, linearly less for earlier ones.
     cbam : bool, default False
-        CBAM attention on every MBConv block's output.
+        CBAM attention on the MBConv blocks' outputs (of every stage by default).
     cbam_reduction : int, default 16
+    cbam_from_stage : int, default 1
+        The first stage (``features.1`` … ``features.7``) whose blocks get CBAM: 1 puts it
+        in every block, as the CBAM paper does; 3 or 4 leaves the early, fine stages
+        without attention gates (faster training, class maps that stay on small lesions:
+        what the DR grader uses).
     width_multiplier : float, optional
         Replaces the variant's width (B0 1.0 … B4 1.4): every channel count c becomes
         torchvision's ``_make_divisible(c * width_multiplier, 8)``. With

@@ -8,6 +8,9 @@
 #include <ATen/ops/zeros.h>
 #include <torch/nn/modules/conv.h>
 
+#include <string>
+#include <vector>
+
 #include <catch2/catch.hpp>
 
 #include "medimg/core/error.hpp"
@@ -106,6 +109,31 @@ TEST_CASE("EfficientNet output_stride dilates instead of striding") {
   CHECK(undilated->forward(at::randn({1, 3, 64, 64})).size(1) == 1000);
   CHECK_THROWS_AS(small(12), medimg::ArgumentError);
   CHECK_THROWS_AS(small(64), medimg::ArgumentError);
+}
+
+TEST_CASE("EfficientNet cbam_from_stage puts CBAM in the later stages only") {
+  const auto blocks_with_cbam = [](std::int64_t from_stage) {
+    nn::EfficientNet net(nn::EfficientNetOptions()
+                             .width_multiplier(0.25)
+                             .depth_multiplier(0.5)
+                             .cbam(true)
+                             .cbam_from_stage(from_stage));
+    std::vector<std::string> names;
+    for (const auto& item : net->named_modules()) {
+      const auto block = std::dynamic_pointer_cast<nn::MBConvImpl>(item.value());
+      if (block && block->options.cbam()) names.push_back(item.key());
+    }
+    return names;
+  };
+  // B0 at depth 0.5 has stages of 1, 1, 1, 2, 2, 2, 1 blocks: 10 in all.
+  CHECK(blocks_with_cbam(1).size() == 10);
+  CHECK(blocks_with_cbam(4) == std::vector<std::string>{"features.4.0", "features.4.1",
+                                                        "features.5.0", "features.5.1",
+                                                        "features.6.0", "features.6.1",
+                                                        "features.7.0"});
+  CHECK(blocks_with_cbam(7) == std::vector<std::string>{"features.7.0"});
+  CHECK_THROWS_AS(blocks_with_cbam(0), medimg::ArgumentError);
+  CHECK_THROWS_AS(blocks_with_cbam(8), medimg::ArgumentError);
 }
 
 TEST_CASE("CBAM equals its formula") {

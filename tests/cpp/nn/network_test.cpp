@@ -99,6 +99,16 @@ TEST_CASE("build_network builds what the options structs build, and rebuilds fro
                             .num_classes(4)
                             .dropout(0.5))
            .ptr()},
+      {"efficientnet", R"({"variant": "b0", "num_classes": 4, "cbam": true, "cbam_from_stage": 4,
+                           "width_multiplier": 0.25, "output_stride": 8, "dilated": false})",
+       nn::EfficientNet(nn::EfficientNetOptions()
+                            .num_classes(4)
+                            .cbam(true)
+                            .cbam_from_stage(4)
+                            .width_multiplier(0.25)
+                            .output_stride(8)
+                            .dilated(false))
+           .ptr()},
       {"cnn3d", R"({"in_channels": 2, "num_classes": 5, "features": [4, 8], "norm": "group",
                     "num_groups": 2, "activation": "silu", "dropout": 0.0})",
        nn::CNN3d(nn::CNN3dOptions(2, 5)
