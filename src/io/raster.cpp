@@ -4,9 +4,11 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <cctype>
+#include <fstream>
 #include <string>
 #include <system_error>
 
+#include "detail/raster_signature.hpp"
 #include "medimg/core/atomic_file.hpp"
 #include "medimg/core/error.hpp"
 #include "medimg/core/opencv_bridge.hpp"
@@ -70,6 +72,16 @@ Image read_raster(const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw IoError(path, "no such file");
   if (!fs::is_regular_file(path, ec)) throw IoError(path, "not a regular file");
+  std::string leading(detail::kRasterSignatureBytes, '\0');
+  {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) throw IoError(path, "cannot open the file");
+    file.read(leading.data(), static_cast<std::streamsize>(leading.size()));
+    leading.resize(static_cast<std::size_t>(file.gcount()));
+  }
+  if (!detail::has_raster_signature(leading)) {
+    throw FormatError(path, "not a PNG, JPEG, TIFF or BMP file (none of their signatures)");
+  }
   cv::Mat mat;
   try {
     mat = cv::imread(path.string(), cv::IMREAD_UNCHANGED);

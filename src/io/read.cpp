@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "detail/dicom_structure.hpp"
+#include "detail/raster_signature.hpp"
 #include "medimg/core/error.hpp"
 #include "medimg/io/dicom.hpp"
 #include "medimg/io/dicom_series.hpp"
@@ -57,11 +58,7 @@ ImageFormat detect_format(const fs::path& path) {
     return ImageFormat::Nifti;
   }
   if (starts_with(bytes, 0, "PK\x03\x04", 4)) return ImageFormat::Npz;
-  if (starts_with(bytes, 0, "\x89PNG", 4) || starts_with(bytes, 0, "\xFF\xD8\xFF", 3) ||
-      starts_with(bytes, 0, "II*\0", 4) || starts_with(bytes, 0, "MM\0*", 4) ||
-      starts_with(bytes, 0, "BM", 2)) {
-    return ImageFormat::Raster;
-  }
+  if (detail::has_raster_signature(bytes)) return ImageFormat::Raster;
   if (parses_as_dicom(path)) return ImageFormat::Dicom;  // DICOM without a preamble
   return ImageFormat::Unknown;
 }

@@ -22,6 +22,7 @@ from dicom_reference import PYDICOM_TEST_FILES, shared_data
 
 ROOT = Path(__file__).resolve().parents[2]
 CT_SMALL = ROOT / "data" / "ct_small.dcm"
+RTDOSE = ROOT / "tests" / "data" / "dicom" / "rtdose_1frame.dcm"  # zero preamble
 LIDC_XML = shared_data() / "lidc_idri_subset" / "LIDC-IDRI-0001" / "annotations_69.xml"
 
 # --- bad files, built from valid ones -------------------------------------------------------
@@ -167,7 +168,12 @@ CASES = {
     "raster directory": (lambda t: io_.read_raster(folder(t, "d.png")), IO,
                          "not a regular file"),
     "raster empty file": (lambda t: io_.read_raster(file(t, "e.png", b"")), F,
-                          "not an image OpenCV can decode"),
+                          "not a PNG, JPEG, TIFF or BMP file"),
+    # OpenCV would pass it to GDCM, whose asserts abort on broken files (fuzz_raster).
+    "raster DICOM file": (lambda t: io_.read_raster(RTDOSE), F,
+                          "not a PNG, JPEG, TIFF or BMP file"),
+    "raster PGM file": (lambda t: io_.read_raster(file(t, "g.pgm", b"P5 1 1 255\n\x00")), F,
+                        "not a PNG, JPEG, TIFF or BMP file"),
     "png truncated": (lambda t: io_.read_raster(file(t, "t.png", PNG[:len(PNG) // 2])), F,
                       "not an image OpenCV can decode"),
     "png signature only": (lambda t: io_.read_raster(file(t, "s.png", PNG[:8])), F,
@@ -260,7 +266,7 @@ CASES = {
     "read_fundus_image missing file": (lambda t: io_.read_fundus_image(t / "no.png"), IO,
                                        "no such file"),
     "read_fundus_image noise": (lambda t: io_.read_fundus_image(file(t, "n.png", NOISE)), F,
-                                "not an image OpenCV can decode"),
+                                "not a PNG, JPEG, TIFF or BMP file"),
 }
 
 
