@@ -4,11 +4,13 @@
 #include <gdcmGlobal.h>
 #include <gdcmVR.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <string_view>
 #include <system_error>
 
 #include "medimg/core/error.hpp"
@@ -276,6 +278,7 @@ class StructureWalker {
         continue;
       }
       if (!samples_per_pixel_supported(tag, length)) return false;
+      if (depth == 0 && !recognition_code_supported(tag, length)) return false;
       pos_ += length;
     }
     if (until_delimiter) {
@@ -300,6 +303,22 @@ class StructureWalker {
     const unsigned samples = u16(v);
     if (samples == 1 || samples == 3 || samples == 4) return true;
     return fail("SamplesPerPixel (0028,0002) is ", samples, "; images have 1, 3 or 4 samples");
+  }
+
+  // GDCM's image reader asserts (aborts) when the data set has a non-empty Recognition Code
+  // (0008,0010, retired: ACR-NEMA files) that starts with none of "ACR-NEMA", "ACRNEMA" and
+  // "MIPS 2.0"; it compares as many bytes as the prefix has, so a shorter value is refused
+  // too (GDCM would read past it).
+  bool recognition_code_supported(const Tag& tag, std::uint32_t length) {
+    if (!tag.is(0x0008, 0x0010) || length == 0) return true;
+    unsigned char v[8] = {};
+    const std::uint32_t got = std::min<std::uint32_t>(length, sizeof v);
+    if (!read(pos_, v, got)) return fail("cannot read Recognition Code (0008,0010)");
+    const std::string_view value(reinterpret_cast<const char*>(v), got);
+    for (const std::string_view prefix : {"ACR-NEMA", "ACRNEMA", "MIPS 2.0"}) {
+      if (value.substr(0, prefix.size()) == prefix) return true;
+    }
+    return fail("Recognition Code (0008,0010) is not an ACR-NEMA code");
   }
 
   // The items of a sequence: up to `end` when its length is defined, else up to its

@@ -96,6 +96,22 @@ def test_ct_comes_out_in_hounsfield_units_with_its_geometry():
     np.testing.assert_allclose(image.index_to_world((r, c)), expected, atol=1e-9)
 
 
+@pytest.mark.parametrize("code", ["ACR-NEMA 2.0", "ACRNEMA_LIBIDO", "XYZ", "ACR"])
+def test_recognition_code_of_acr_nema_files_only(code, tmp_path):
+    # GDCM's image reader aborts on a Recognition Code (0008,0010, retired) that does not
+    # start like an ACR-NEMA one; medimg refuses those files and reads the others as usual.
+    ds = pydicom.dcmread(PYDICOM_TEST_FILES / "CT_small.dcm")
+    ds.RecognitionCode = code
+    path = tmp_path / "recognition.dcm"
+    ds.save_as(path)
+    if code.startswith(("ACR-NEMA", "ACRNEMA")):
+        np.testing.assert_array_equal(medimg.io.read_dicom(path).array[0],
+                                      ds.pixel_array.astype(np.float32) - 1024)
+    else:
+        with pytest.raises(medimg.FormatError, match=r"Recognition Code \(0008,0010\)"):
+            medimg.io.read_dicom(path)
+
+
 def test_stored_values_on_request():
     path = PYDICOM_TEST_FILES / "CT_small.dcm"
     stored = medimg.io.read_dicom(path, keep_stored_values=True)
