@@ -15,8 +15,10 @@
 - equalize_hist and clahe on a real 512×512 CT slice (``cornerstone_ct_ts/CTImage.dcm`` from
   ../shared/data; a synthetic slice when it is absent), as float32 in [0, 1] (abdomen window)
   and as uint8, and on uniform noise of the same size (scikit-image's speed depends on the
-  data): against scikit-image (values checked: bit-identical for float32, within float32
-  rounding for uint8, whose skimage result is float64) and against OpenCV's equalizeHist
+  data): against scikit-image (values checked: equalize_hist bit-identical for float32,
+  within float32 rounding for uint8, whose skimage result is float64; clahe within the
+  tests' bounds, one 14-bit level, and whether it was bit-identical is printed) and against
+  OpenCV's equalizeHist
   and CLAHE, which define both differently (8-bit LUTs; timing only, and clahe_uint8 is
   checked identical to OpenCV). Targets: equalize_hist >= 20x and clahe >= 30x faster than
   scikit-image.
@@ -160,6 +162,14 @@ def check_skimage(ours, expected, exact):
         assert np.abs(ours.astype(np.float64) - expected).max() < 6e-8
 
 
+def check_clahe(ours, expected):
+    """clahe's float32 interpolation may truncate to a neighbouring 14-bit level (see
+    tests/python/test_preprocess_histogram.py): the same bounds as the tests."""
+    difference = np.abs(ours.astype(np.float64) - expected)
+    assert difference.max() <= 2.5e-4 and difference.mean() <= 1e-4
+    return "bit-identical" if difference.max() == 0 else f"mean |diff| {difference.mean():.1e}"
+
+
 def bench_histogram(threads, state):
     hu, source = real_slice()
     soft = P.window(hu, preset="abdomen")  # float32 in [0, 1]
@@ -180,8 +190,9 @@ def bench_histogram(threads, state):
         verdicts.append((f"equalize_hist, {name}, {state}, >= 20x skimage", t_sk / t_ours, 20))
         t_sk, expected = best_of(lambda: exposure.equalize_adapthist(image), 5)
         t_ours, ours = best_of(lambda: P.clahe(image[None]), 40)
-        check_skimage(ours[0], expected, exact)
+        agreement = check_clahe(ours[0], expected)
         row("  clahe (skimage semantics)", "scikit-image", t_sk, t_ours)
+        print(f"    clahe against scikit-image: {agreement}")
         verdicts.append((f"clahe, {name}, {state}, >= 30x skimage", t_sk / t_ours, 30))
         if image.dtype != np.uint8:
             continue

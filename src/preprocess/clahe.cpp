@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <tuple>
 #include <type_traits>
@@ -18,13 +19,20 @@
 #include "detail/skimage_clahe.hpp"
 #include "medimg/core/parallel.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#if MEDIMG_HAS_AVX2_CLONES
+#include <immintrin.h>
+#endif
+
 namespace medimg {
 namespace {
 
 namespace sk = detail::skimage;
 
 constexpr std::int64_t kMaxKernel = std::int64_t{1} << 16;
-constexpr std::int64_t kMaxMapEntries = std::int64_t{1} << 25;  // regions x nbins (doubles)
+constexpr std::int64_t kMaxMapEntries = std::int64_t{1} << 25;  // regions x nbins (floats)
 constexpr std::int64_t kMaxPaddedVoxels = std::int64_t{1} << 33;
 
 // The contextual regions along one axis. skimage pads the axis by k // 2 before and by
@@ -77,6 +85,93 @@ std::vector<std::int64_t> kernel_of(const std::vector<std::int64_t>& spatial,
   return k;
 }
 
+// Whether v[0 .. 8) are all equal.
+bool eight_equal(const std::uint16_t* v) {
+#if defined(__SSE2__)
+  const __m128i eight = _mm_loadu_si128(reinterpret_cast<const __m128i*>(v));
+  const __m128i first = _mm_set1_epi16(static_cast<short>(v[0]));
+  return _mm_movemask_epi8(_mm_cmpeq_epi16(eight, first)) == 0xFFFF;
+#else
+  bool same = true;
+  for (int j = 1; j < 8; ++j) same &= v[j] == v[0];
+  return same;
+#endif
+}
+
+// Where the bin of a channel's uint16 value u follows from arithmetic: for v = u − low in
+// [0, span], skimage's level rint(v / span * 16383) lies within 1/2 of v / span * 16383, so
+// its bin, level // bin_size, is floor(g) for g = v * 16383 / (span * bin_size) whenever
+// g's fractional part is farther than 0.5 / bin_size from 0 and 1 (plus the float rounding
+// of g); v = 0 is bin 0. The other values take sk::grey_level_bin.
+struct BinEstimate {
+  std::int64_t bin_size;
+  double span;
+  float scale = 0, fraction_low = 1, fraction_high = 0;  // the defaults certify nothing
+
+  BinEstimate(std::int64_t span_, std::int64_t bin_size_)
+      : bin_size(bin_size_), span(static_cast<double>(span_)) {
+    if (span_ <= 0) return;
+    const double exact = static_cast<double>(sk::kGreyLevels - 1) /
+                         (static_cast<double>(span) * static_cast<double>(bin_size));
+    // Two float roundings (of the scale and of the product), 2^-24 of g each, at most.
+    const double margin = 0.5 / static_cast<double>(bin_size) + exact * span * 2.4e-7 + 1e-6;
+    if (margin > 0.2) return;  // too few values certified to pay (few, wide bins)
+    scale = static_cast<float>(exact);
+    fraction_low = static_cast<float>(margin);
+    fraction_high = static_cast<float>(1 - margin);
+  }
+
+  bool active() const { return scale > 0; }
+};
+
+// bins[i] = table[bins[i]] for the uint16 values (minus low) in bins[0 .. n).
+void look_up_bins(std::uint16_t* bins, std::int64_t n, const std::uint16_t* table) {
+  for (std::int64_t i = 0; i < n; ++i) bins[i] = table[bins[i]];
+}
+
+#if MEDIMG_HAS_AVX2_CLONES
+// The bins of the uint16 values (minus low) in bins[0 .. n), in place, eight at a time: those
+// BinEstimate e certifies from its estimate, the others by sk::grey_level_bin.
+MEDIMG_AVX2_CLONE void estimate_bins_avx2(std::uint16_t* bins, std::int64_t n,
+                                          const BinEstimate& e) {
+  const auto exact = [&e](std::uint16_t v) { return sk::grey_level_bin(v, e.span, e.bin_size); };
+  const __m256 scale = _mm256_set1_ps(e.scale), zero = _mm256_setzero_ps();
+  const __m256 fraction_low = _mm256_set1_ps(e.fraction_low);
+  const __m256 fraction_high = _mm256_set1_ps(e.fraction_high);
+  std::int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_cvtepi32_ps(
+        _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bins + i))));
+    const __m256 g = _mm256_mul_ps(v, scale);
+    const __m256i bin = _mm256_cvttps_epi32(g);
+    const __m256 fraction = _mm256_sub_ps(g, _mm256_cvtepi32_ps(bin));
+    const __m256 certain =
+        _mm256_or_ps(_mm256_and_ps(_mm256_cmp_ps(fraction, fraction_low, _CMP_GT_OQ),
+                                   _mm256_cmp_ps(fraction, fraction_high, _CMP_LT_OQ)),
+                     _mm256_cmp_ps(v, zero, _CMP_EQ_OQ));
+    alignas(16) std::uint16_t eight[8];
+    _mm_store_si128(reinterpret_cast<__m128i*>(eight),
+                    _mm_packus_epi32(_mm256_castsi256_si128(bin),
+                                     _mm256_extracti128_si256(bin, 1)));
+    for (int lanes = ~_mm256_movemask_ps(certain) & 0xFF; lanes != 0; lanes &= lanes - 1) {
+      const int l = __builtin_ctz(static_cast<unsigned>(lanes));
+      eight[l] = exact(bins[i + l]);
+    }
+    std::copy(eight, eight + 8, bins + i);
+  }
+  for (; i < n; ++i) bins[i] = exact(bins[i]);
+}
+
+// bins[i] = to_uint16(x[i]) − low, compiled for AVX2 (flatten inlines to_uint16).
+template <typename T, typename ToUint16>
+MEDIMG_AVX2_CLONE void uint16_values_avx2(const T* x, std::uint16_t* bins, std::int64_t n,
+                                          ToUint16 to_uint16, std::int64_t low) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    bins[i] = static_cast<std::uint16_t>(to_uint16(x[i]) - low);
+  }
+}
+#endif
+
 // Level bins of one channel: img_as_uint, rescale to 14 bits and round, then // bin_size.
 // Returns false when the channel has non-finite voxels.
 template <typename T>
@@ -112,6 +207,16 @@ bool level_bins(const T* x, std::int64_t n, std::int64_t bin_size, std::uint16_t
   with_uint16([&](auto to_uint16) {
     // to_uint16 is non-decreasing, so the uint16 range is that of the extremes.
     const std::int64_t low = to_uint16(r.min), high = to_uint16(r.max);
+    const BinEstimate estimate(high - low, bin_size);
+#if MEDIMG_HAS_AVX2_CLONES
+    if (estimate.active() && detail::cpu_has_avx2()) {
+      detail::for_blocks(n, [&](std::int64_t first, std::int64_t last) {
+        uint16_values_avx2(x + first, bins + first, last - first, to_uint16, low);
+        estimate_bins_avx2(bins + first, last - first, estimate);
+      });
+      return;
+    }
+#endif
     std::vector<std::uint16_t> lut(static_cast<std::size_t>(high - low + 1));
     sk::grey_level_bins(low, high, bin_size, lut.data());
     // Two loops: the conversion vectorises, the table lookup (a gather) does not.
@@ -119,18 +224,18 @@ bool level_bins(const T* x, std::int64_t n, std::int64_t bin_size, std::uint16_t
       for (std::int64_t i = first; i < last; ++i) {
         bins[i] = static_cast<std::uint16_t>(to_uint16(x[i]) - low);
       }
-      for (std::int64_t i = first; i < last; ++i) bins[i] = lut[bins[i]];
+      look_up_bins(bins + first, last - first, lut.data());
     });
   });
   return true;
 }
 
 // The grey-level mapping of every region: histogram, clip_histogram, map_histogram.
-std::vector<double> region_mappings(const std::uint16_t* bins, const Regions& g, int nbins,
+std::vector<float> region_mappings(const std::uint16_t* bins, const Regions& g, int nbins,
                                     std::int64_t clip_limit) {
   const auto& [az, ay, ax] = g.axes;
   const std::int64_t width = ax.size, height = ay.size;
-  std::vector<double> maps(static_cast<std::size_t>(g.count() * nbins));
+  std::vector<float> maps(static_cast<std::size_t>(g.count() * nbins));
   // Regions in parallel once they hold enough voxels together (detail::kParallelGrain).
   const std::int64_t grain =
       std::max<std::int64_t>(1, detail::kParallelGrain / g.voxels_per_region());
@@ -156,9 +261,16 @@ std::vector<double> region_mappings(const std::uint16_t* bins, const Regions& g,
           std::int64_t dx = 0;
           if (inside) {
             const std::uint16_t* run = row + tx * ax.kernel;
-            for (; dx + 1 < ax.kernel; dx += 2) {
-              ++even[run[dx]];
-              ++odd[run[dx + 1]];
+            for (; dx + 7 < ax.kernel; dx += 8) {
+              const std::uint16_t first = run[dx];
+              if (eight_equal(run + dx)) {
+                even[first] += 8;  // a flat background: eight at once
+                continue;
+              }
+              for (int j = 0; j < 8; j += 2) {
+                ++even[run[dx + j]];
+                ++odd[run[dx + j + 1]];
+              }
             }
           }
           for (; dx < ax.kernel; ++dx) ++even[row[xs[dx]]];
@@ -173,66 +285,178 @@ std::vector<double> region_mappings(const std::uint16_t* bins, const Regions& g,
   return maps;
 }
 
-// A (z, y) corner of the interpolation: the mappings of region (tz, ty, 0) and its factors.
+// A (z, y) corner of the interpolation: the mappings of region (tz, ty, 0) and its weight
+// c_y * c_z.
 struct Corner {
-  const double* maps;
-  double cy, cz;
+  const float* maps;
+  float weight;
 };
 
-// One row of the interpolation with K corners, in place over the row's levels. Fixed-size
-// loops without branches, so that it vectorises (with gathers under AVX2). A zero c_x adds
-// float(m * 0.0) = +0.0f, which changes nothing: no test for it.
-template <int K>
-void interpolate_row_generic(std::uint16_t* line, std::int64_t width, const Corner* corners,
-                             const std::int64_t* lower, const std::int64_t* upper,
-                             const double* weight, std::int64_t nbins) {
-  Corner c[K];
-  for (int k = 0; k < K; ++k) c[k] = corners[k];
+// One row of the interpolation with K (z, y) corners: for a voxel x in bin b, each corner's
+// mappings of regions lower[x] and upper[x] are mixed along x, then the corners by their
+// weights, in float32; the sum is truncated to a level ("result.astype(uint16)") and written
+// to `out` as an O. Fixed-size loops without branches: under AVX2, eight voxels per step
+// with two gathers per corner. `range` collects the levels' min and max.
+template <int K, typename O>
+void interpolate_row_generic(const std::uint16_t* bins, O* out, std::int64_t width,
+                             const Corner* corners, const std::int32_t* lower,
+                             const std::int32_t* upper, const float* weight,
+                             std::int32_t* range) {
+  const float* maps[K];
+  float cyz[K];
+  for (int k = 0; k < K; ++k) {
+    maps[k] = corners[k].maps;
+    cyz[k] = corners[k].weight;
+  }
+  std::int32_t low = range[0], high = range[1];
   for (std::int64_t x = 0; x < width; ++x) {
-    const std::int64_t level = line[x];
-    const double cx0 = 1 - weight[x], cx1 = weight[x];
-    const std::int64_t t0 = lower[x] * nbins + level, t1 = upper[x] * nbins + level;
+    const std::int32_t b = bins[x];
+    const float cx = weight[x];
     float sum = 0.0f;
     for (int k = 0; k < K; ++k) {
-      sum += static_cast<float>(c[k].maps[t0] * ((cx0 * c[k].cy) * c[k].cz));
-      sum += static_cast<float>(c[k].maps[t1] * ((cx1 * c[k].cy) * c[k].cz));
+      const float from = maps[k][lower[x] + b], to = maps[k][upper[x] + b];
+      sum += cyz[k] * (from + cx * (to - from));
     }
-    line[x] = static_cast<std::uint16_t>(static_cast<std::int32_t>(sum));  // truncates
+    const auto level = static_cast<std::int32_t>(sum);  // truncates: sum >= 0
+    low = level < low ? level : low;
+    high = level > high ? level : high;
+    out[x] = static_cast<O>(level);
   }
+  range[0] = low;
+  range[1] = high;
 }
 
-template <int K>
-MEDIMG_AVX2_CLONE void interpolate_row_avx2(std::uint16_t* line, std::int64_t width,
-                                            const Corner* corners, const std::int64_t* lower,
-                                            const std::int64_t* upper, const double* weight,
-                                            std::int64_t nbins) {
-  interpolate_row_generic<K>(line, width, corners, lower, upper, weight, nbins);
+#if MEDIMG_HAS_AVX2_CLONES
+// interpolate_row_generic eight voxels at a time, with the same operations in the same order
+// (GCC does not vectorise the generic loop by itself: it cannot rule out aliasing).
+template <int K, typename O>
+MEDIMG_AVX2_CLONE void interpolate_row_avx2(const std::uint16_t* bins, O* out,
+                                            std::int64_t width, const Corner* corners,
+                                            const std::int32_t* lower, const std::int32_t* upper,
+                                            const float* weight, std::int32_t* range) {
+  const float* maps[K];
+  __m256 cyz[K];
+  for (int k = 0; k < K; ++k) {
+    maps[k] = corners[k].maps;
+    cyz[k] = _mm256_set1_ps(corners[k].weight);
+  }
+  __m256i low = _mm256_set1_epi32(range[0]), high = _mm256_set1_epi32(range[1]);
+  std::int64_t x = 0;
+  for (; x + 8 <= width; x += 8) {
+    const __m256i b =
+        _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bins + x)));
+    const __m256i from_at =
+        _mm256_add_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(lower + x)), b);
+    const __m256i to_at =
+        _mm256_add_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(upper + x)), b);
+    const __m256 cx = _mm256_loadu_ps(weight + x);
+    // Eight voxels of one bin between the same two regions (a flat background): two loads
+    // per corner instead of two gathers.
+    const bool run = _mm256_movemask_epi8(_mm256_cmpeq_epi32(
+                         from_at, _mm256_permutevar8x32_epi32(from_at, _mm256_setzero_si256()))) ==
+                         -1 &&
+                     _mm256_movemask_epi8(_mm256_cmpeq_epi32(
+                         to_at, _mm256_permutevar8x32_epi32(to_at, _mm256_setzero_si256()))) == -1;
+    __m256 sum = _mm256_setzero_ps();
+    for (int k = 0; k < K; ++k) {
+      const __m256 from = run ? _mm256_set1_ps(maps[k][_mm256_cvtsi256_si32(from_at)])
+                              : _mm256_i32gather_ps(maps[k], from_at, 4);
+      const __m256 to = run ? _mm256_set1_ps(maps[k][_mm256_cvtsi256_si32(to_at)])
+                            : _mm256_i32gather_ps(maps[k], to_at, 4);
+      const __m256 mixed = _mm256_add_ps(from, _mm256_mul_ps(cx, _mm256_sub_ps(to, from)));
+      sum = _mm256_add_ps(sum, _mm256_mul_ps(cyz[k], mixed));
+    }
+    const __m256i level = _mm256_cvttps_epi32(sum);
+    low = _mm256_min_epi32(low, level);
+    high = _mm256_max_epi32(high, level);
+    if constexpr (std::is_same_v<O, float>) {
+      _mm256_storeu_ps(out + x, _mm256_cvtepi32_ps(level));
+    } else {
+      _mm256_storeu_pd(out + x, _mm256_cvtepi32_pd(_mm256_castsi256_si128(level)));
+      _mm256_storeu_pd(out + x + 4, _mm256_cvtepi32_pd(_mm256_extracti128_si256(level, 1)));
+    }
+  }
+  alignas(32) std::int32_t lows[8], highs[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lows), low);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(highs), high);
+  range[0] = *std::min_element(lows, lows + 8);
+  range[1] = *std::max_element(highs, highs + 8);
+  interpolate_row_generic<K>(bins + x, out + x, width - x, corners, lower + x, upper + x,
+                             weight + x, range);
 }
+#endif
 
-template <int K>
-void interpolate_row(std::uint16_t* line, std::int64_t width, const Corner* corners,
-                     const std::int64_t* lower, const std::int64_t* upper, const double* weight,
-                     std::int64_t nbins) {
+template <int K, typename O>
+void interpolate_row(const std::uint16_t* bins, O* out, std::int64_t width, const Corner* corners,
+                     const std::int32_t* lower, const std::int32_t* upper, const float* weight,
+                     std::int32_t* range) {
+#if MEDIMG_HAS_AVX2_CLONES
   if (detail::cpu_has_avx2()) {
-    return interpolate_row_avx2<K>(line, width, corners, lower, upper, weight, nbins);
+    return interpolate_row_avx2<K>(bins, out, width, corners, lower, upper, weight, range);
   }
-  interpolate_row_generic<K>(line, width, corners, lower, upper, weight, nbins);
+#endif
+  interpolate_row_generic<K>(bins, out, width, corners, lower, upper, weight, range);
 }
 
-// Multilinear interpolation between the mappings of the 2^3 neighbouring regions, summed in
-// float32 in numpy.ndindex order with coefficients (c_x * c_y) * c_z, then truncated to
-// uint16 ("result.astype(dtype)"), in place over `levels`. Corners whose c_y or c_z is 0 are
-// skipped: their terms are +0.0f, and adding those changes nothing. Returns the range of the
-// result (taken row by row while it is in cache, rather than in another pass).
-std::array<std::int64_t, 2> interpolate(std::uint16_t* levels, const std::vector<double>& maps,
-                                        const Regions& g, int nbins) {
+// out[i] = sum over the K corners of weight * maps[i], for i in [0, n), in one pass.
+template <int K>
+void fold_corners_generic(const Corner* corners, std::int64_t n, float* out) {
+  const float* maps[K];
+  float weight[K];
+  for (int k = 0; k < K; ++k) {
+    maps[k] = corners[k].maps;
+    weight[k] = corners[k].weight;
+  }
+  for (std::int64_t i = 0; i < n; ++i) {
+    float sum = weight[0] * maps[0][i];
+    for (int k = 1; k < K; ++k) sum += weight[k] * maps[k][i];
+    out[i] = sum;
+  }
+}
+
+template <int K>
+MEDIMG_AVX2_CLONE void fold_corners_avx2(const Corner* corners, std::int64_t n, float* out) {
+  fold_corners_generic<K>(corners, n, out);
+}
+
+template <int K>
+void fold_corners(const Corner* corners, std::int64_t n, float* out) {
+  if (detail::cpu_has_avx2()) return fold_corners_avx2<K>(corners, n, out);
+  fold_corners_generic<K>(corners, n, out);
+}
+
+// Multilinear interpolation between the mappings of the 2^d neighbouring regions, in
+// float32, truncated to levels that are written to `out`; returns their range (taken row by
+// row while they are in cache, rather than in another pass). skimage sums the 2^d terms
+// float32(map * ((c_x * c_y) * c_z)) in numpy.ndindex order instead: the two roundings
+// differ by a few float ulps, which moves a truncation across an integer (one grey level,
+// 1/16383 before the final rescale) in a few voxels per 10^4 (tests/python/
+// test_preprocess_histogram.py measures it). Corners whose c_y or c_z is 0 are skipped.
+template <typename O>
+std::array<std::int32_t, 2> interpolate(const std::uint16_t* bins, O* out,
+                                        const std::vector<float>& maps, const Regions& g,
+                                        int nbins) {
   const auto& [az, ay, ax] = g.axes;
   const std::int64_t rows = az.size * ay.size, width = ax.size;
+  // Per column: the offsets of its two regions' mappings, and the weight of the upper one.
+  std::vector<std::int32_t> lower(static_cast<std::size_t>(width)), upper(lower.size());
+  std::vector<float> weight(lower.size());
+  for (std::int64_t x = 0; x < width; ++x) {
+    lower[x] = static_cast<std::int32_t>(ax.lower[x] * nbins);
+    upper[x] = static_cast<std::int32_t>(ax.upper[x] * nbins);
+    weight[x] = static_cast<float>(ax.weight[x]);
+  }
   const std::int64_t grain = std::max<std::int64_t>(1, detail::kParallelGrain / width);
+  // Rows between several (z, y) regions mix their mappings first, once per row, where the
+  // tables are small against the row: then each voxel reads one table twice, not each
+  // corner's (gathers are what the loop waits for).
+  const std::int64_t row_table = ax.regions * nbins;
+  const bool fold = row_table <= 4 * width;
   std::mutex merging;
-  std::array<std::int64_t, 2> range{std::numeric_limits<std::uint16_t>::max(), 0};
+  std::array<std::int32_t, 2> range{std::numeric_limits<std::int32_t>::max(), 0};
   parallel_for(0, rows, grain, [&](std::int64_t first, std::int64_t last) {
-    std::uint16_t low = std::numeric_limits<std::uint16_t>::max(), high = 0;
+    std::int32_t part[2] = {std::numeric_limits<std::int32_t>::max(), 0};
+    std::vector<float> folded(static_cast<std::size_t>(fold ? row_table : 0));
     for (std::int64_t row = first; row < last; ++row) {
       const std::int64_t z = row / ay.size, y = row % ay.size;
       Corner corners[4];
@@ -244,53 +468,54 @@ std::array<std::int64_t, 2> interpolate(std::uint16_t* levels, const std::vector
           const double cy = ey ? ay.weight[y] : 1 - ay.weight[y];
           const std::int64_t ty = ey ? ay.upper[y] : ay.lower[y];
           if (cz == 0 || cy == 0) continue;
-          corners[count++] = {maps.data() + (tz * ay.regions + ty) * ax.regions * nbins, cy, cz};
+          corners[count++] = {maps.data() + (tz * ay.regions + ty) * ax.regions * nbins,
+                              static_cast<float>(cy * cz)};
         }
       }
-      std::uint16_t* line = levels + row * width;
-      const auto args = std::make_tuple(line, width, corners, ax.lower.data(), ax.upper.data(),
-                                        ax.weight.data(), std::int64_t{nbins});
+      if (fold && count > 1) {
+        const auto fold_with = count == 2 ? fold_corners<2> : count == 3 ? fold_corners<3>
+                                                                          : fold_corners<4>;
+        fold_with(corners, row_table, folded.data());
+        corners[0] = {folded.data(), 1.0f};
+        count = 1;
+      }
+      const auto args = std::make_tuple(bins + row * width, out + row * width, width,
+                                        static_cast<const Corner*>(corners), lower.data(),
+                                        upper.data(), static_cast<const float*>(weight.data()),
+                                        static_cast<std::int32_t*>(part));
       switch (count) {
         case 1:
-          std::apply(interpolate_row<1>, args);
+          std::apply(interpolate_row<1, O>, args);
           break;
         case 2:
-          std::apply(interpolate_row<2>, args);
+          std::apply(interpolate_row<2, O>, args);
           break;
         case 3:
-          std::apply(interpolate_row<3>, args);
+          std::apply(interpolate_row<3, O>, args);
           break;
         default:
-          std::apply(interpolate_row<4>, args);
+          std::apply(interpolate_row<4, O>, args);
           break;
-      }
-      for (std::int64_t x = 0; x < width; ++x) {
-        low = std::min(low, line[x]);
-        high = std::max(high, line[x]);
       }
     }
     const std::lock_guard<std::mutex> lock(merging);
-    range = {std::min<std::int64_t>(range[0], low), std::max<std::int64_t>(range[1], high)};
+    range = {std::min(range[0], part[0]), std::max(range[1], part[1])};
   });
   return range;
 }
 
-// rescale_intensity(result.astype(float)): [min, max] -> [0, 1] in the output precision, a
+// rescale_intensity(result.astype(float)) in place: [min, max] -> [0, 1] in the output
+// precision ((r − min) / (max − min), both exact integers, so one rounding as numpy's), a
 // constant result clipped to [0, 1].
 template <typename O>
-void rescale_to_unit(const std::uint16_t* levels, O* y, std::int64_t n,
-                     const std::array<std::int64_t, 2>& range) {
-  const auto [low, high] = range;
-  std::vector<O> lut(static_cast<std::size_t>(high - low + 1));
-  for (std::int64_t v = low; v <= high; ++v) {
-    lut[v - low] =
-        low == high
-            ? O(v >= 1 ? 1 : 0)
-            : static_cast<O>(static_cast<double>(v - low) / static_cast<double>(high - low));
-  }
-  const O* table = lut.data();
+void rescale_to_unit(O* y, std::int64_t n, const std::array<std::int32_t, 2>& range) {
+  const O low = static_cast<O>(range[0]), span = static_cast<O>(range[1] - range[0]);
   detail::for_blocks(n, [=](std::int64_t first, std::int64_t last) {
-    for (std::int64_t i = first; i < last; ++i) y[i] = table[levels[i] - low];
+    if (span == O(0)) {
+      for (std::int64_t i = first; i < last; ++i) y[i] = y[i] >= O(1) ? O(1) : O(0);
+      return;
+    }
+    for (std::int64_t i = first; i < last; ++i) y[i] = (y[i] - low) / span;
   });
 }
 
@@ -322,15 +547,16 @@ Image clahe(const Image& image, const ClaheOptions& o) {
   at::Tensor out = at::empty(
       voxels.sizes(), at::TensorOptions().dtype(detail::intensity_dtype(voxels.scalar_type())));
   const std::int64_t n = detail::channel_numel(voxels);
-  std::vector<std::uint16_t> levels(static_cast<std::size_t>(n));
+  // Not value-initialised: every entry is written first.
+  std::unique_ptr<std::uint16_t[]> levels(new std::uint16_t[static_cast<std::size_t>(n)]);
   detail::dispatch_data(voxels, [&](const auto* x) {
     detail::dispatch_output(out, [&](auto* y) {
       for (std::int64_t c = 0; c < voxels.size(0); ++c) {
-        MEDIMG_CHECK(level_bins(x + c * n, n, bin_size, levels.data()), ArgumentError,
+        MEDIMG_CHECK(level_bins(x + c * n, n, bin_size, levels.get()), ArgumentError,
                      "clahe: channel ", c, " has NaN or infinite voxels");
-        const auto maps = region_mappings(levels.data(), g, o.nbins(), clip);
-        const auto range = interpolate(levels.data(), maps, g, o.nbins());
-        rescale_to_unit(levels.data(), y + c * n, n, range);
+        const auto maps = region_mappings(levels.get(), g, o.nbins(), clip);
+        const auto range = interpolate(levels.get(), y + c * n, maps, g, o.nbins());
+        rescale_to_unit(y + c * n, n, range);
       }
     });
   });

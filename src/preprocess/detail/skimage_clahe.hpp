@@ -60,10 +60,19 @@ std::int64_t integer_to_uint16(T x, std::int64_t max) {
   }
 }
 
-/// rescale_intensity(u, out_range=(0, 16383)) then np.round, then // bin_size: the bin of
-/// every uint16 value low + i of a channel whose uint16 range is [low, high], for i in
-/// [0, high − low], into bins[i]. float64 arithmetic as numpy's; a constant channel is clipped
-/// instead ("np.clip(image, omin, omax)").
+/// rescale_intensity(u, out_range=(0, 16383)) then np.round, then // bin_size, for the
+/// uint16 value low + i of a channel whose uint16 range [low, high] spans span = high − low
+/// > 0, in float64 as numpy: (u − low) is exact, and so is level / bin_size truncated, for
+/// levels below 2^14.
+inline std::uint16_t grey_level_bin(std::int64_t i, double span, std::int64_t bin_size) {
+  const double level =
+      round_half_even(static_cast<double>(i) / span * static_cast<double>(kGreyLevels - 1));
+  return static_cast<std::uint16_t>(static_cast<std::int32_t>(level / static_cast<double>(bin_size)));
+}
+
+/// grey_level_bin of every uint16 value low + i of a channel whose uint16 range is [low, high],
+/// for i in [0, high − low], into bins[i]. A constant channel is clipped instead
+/// ("np.clip(image, omin, omax)").
 ///
 /// Every step (divide, multiply, round, divide, truncate) is monotone, so the table is a
 /// staircase of at most 16384 / bin_size + 1 steps: each step's end is found by bisection and
@@ -76,12 +85,7 @@ inline void grey_level_bins(std::int64_t low, std::int64_t high, std::int64_t bi
     return;
   }
   const double span = static_cast<double>(high) - static_cast<double>(low);
-  const double top = static_cast<double>(kGreyLevels - 1), size = static_cast<double>(bin_size);
-  // (u − low) is exact in float64; so is level / bin_size truncated, for levels < 2^14.
-  const auto bin_of = [&](std::int64_t i) {
-    const double level = round_half_even(static_cast<double>(i) / span * top);
-    return static_cast<std::uint16_t>(static_cast<std::int32_t>(level / size));
-  };
+  const auto bin_of = [&](std::int64_t i) { return grey_level_bin(i, span, bin_size); };
   const std::int64_t count = high - low + 1;
   for (std::int64_t first = 0; first < count;) {
     const std::uint16_t bin = bin_of(first);
@@ -122,29 +126,27 @@ inline std::vector<std::int64_t> reflect_index_map(std::int64_t size, std::int64
 }
 
 /// skimage's clip_histogram(hist, clip_limit), statement for statement: clip, spread the
-/// excess evenly, then hand out what is left one count at a time with its stride rule.
+/// excess evenly, then hand out what is left one count at a time with its stride rule. The
+/// first three passes are written as selects (no branch on each bin's count).
 inline void clip_histogram(std::vector<std::int64_t>& hist, std::int64_t clip_limit) {
   const auto bins = static_cast<std::int64_t>(hist.size());
   std::int64_t n_excess = 0;
-  for (auto& h : hist) {
-    if (h > clip_limit) {
-      n_excess += h - clip_limit;
-      h = clip_limit;
-    }
+  for (auto& h : hist) {  // excess_mask = hist > clip_limit
+    const std::int64_t excess = h > clip_limit ? h - clip_limit : 0;
+    n_excess += excess;
+    h -= excess;
   }
   const std::int64_t bin_incr = n_excess / bins;
   const std::int64_t upper = clip_limit - bin_incr;
-  for (auto& h : hist) {
-    if (h < upper) {
-      h += bin_incr;
-      n_excess -= bin_incr;
-    }
+  for (auto& h : hist) {  // low_mask = hist < upper
+    const std::int64_t add = h < upper ? bin_incr : 0;
+    h += add;
+    n_excess -= add;
   }
   for (auto& h : hist) {  // mid_mask, evaluated after the increments above
-    if (h >= upper && h < clip_limit) {
-      n_excess += h - clip_limit;
-      h = clip_limit;
-    }
+    const bool mid = h >= upper && h < clip_limit;
+    n_excess += mid ? h - clip_limit : 0;
+    h = mid ? clip_limit : h;
   }
   // "while n_excess > 0": `under` is np.count_nonzero(hist < clip_limit), kept up to date.
   std::int64_t under = 0;
@@ -166,16 +168,16 @@ inline void clip_histogram(std::vector<std::int64_t>& hist, std::int64_t clip_li
 }
 
 /// skimage's map_histogram(hist, 0, 16383, n_pixels): the clipped histogram's cumulative
-/// sum scaled to grey levels, truncated to integers.
+/// sum scaled to grey levels, truncated to integers (below 2^14: exact as floats).
 inline void map_histogram(const std::vector<std::int64_t>& hist, std::int64_t n_pixels,
-                          double* out) {
+                          float* out) {
   const double scale = static_cast<double>(kGreyLevels - 1) / static_cast<double>(n_pixels);
   std::int64_t sum = 0;
   for (std::size_t b = 0; b < hist.size(); ++b) {
     sum += hist[b];
     const double v =
         std::min(static_cast<double>(sum) * scale, static_cast<double>(kGreyLevels - 1));
-    out[b] = std::trunc(v);
+    out[b] = static_cast<float>(std::trunc(v));
   }
 }
 
