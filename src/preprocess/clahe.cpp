@@ -230,6 +230,26 @@ bool level_bins(const T* x, std::int64_t n, std::int64_t bin_size, std::uint16_t
   return true;
 }
 
+// clip_histogram then map_histogram, compiled for AVX2 where the CPU has it (their passes
+// over the bins vectorise there: 64-bit compares).
+void clip_and_map_generic(std::vector<std::int64_t>& hist, std::int64_t clip_limit,
+                          std::int64_t n_pixels, float* out) {
+  sk::clip_histogram(hist, clip_limit);
+  sk::map_histogram(hist, n_pixels, out);
+}
+
+MEDIMG_AVX2_CLONE void clip_and_map_avx2(std::vector<std::int64_t>& hist,
+                                         std::int64_t clip_limit, std::int64_t n_pixels,
+                                         float* out) {
+  clip_and_map_generic(hist, clip_limit, n_pixels, out);
+}
+
+void clip_and_map(std::vector<std::int64_t>& hist, std::int64_t clip_limit,
+                  std::int64_t n_pixels, float* out) {
+  if (detail::cpu_has_avx2()) return clip_and_map_avx2(hist, clip_limit, n_pixels, out);
+  clip_and_map_generic(hist, clip_limit, n_pixels, out);
+}
+
 // The grey-level mapping of every region: histogram, clip_histogram, map_histogram.
 std::vector<float> region_mappings(const std::uint16_t* bins, const Regions& g, int nbins,
                                     std::int64_t clip_limit) {
@@ -244,11 +264,11 @@ std::vector<float> region_mappings(const std::uint16_t* bins, const Regions& g, 
     for (std::int64_t t = first; t < last; ++t) {
       const std::int64_t tz = t / (ay.regions * ax.regions);
       const std::int64_t ty = t / ax.regions % ay.regions, tx = t % ax.regions;
-      // Two interleaved histograms: runs of equal levels (flat backgrounds) would otherwise
-      // make every increment wait for the previous one.
-      hist.assign(static_cast<std::size_t>(2 * nbins), 0);
-      std::int64_t* even = hist.data();
-      std::int64_t* odd = hist.data() + nbins;
+      // Four interleaved histograms: repeated levels (flat backgrounds) would otherwise make
+      // every increment wait for the previous one.
+      hist.assign(static_cast<std::size_t>(4 * nbins), 0);
+      std::int64_t* copy[4] = {hist.data(), hist.data() + nbins, hist.data() + 2 * nbins,
+                               hist.data() + 3 * nbins};
       const std::int64_t* zs = az.region(tz);
       const std::int64_t* ys = ay.region(ty);
       const std::int64_t* xs = ax.region(tx);
@@ -264,22 +284,18 @@ std::vector<float> region_mappings(const std::uint16_t* bins, const Regions& g, 
             for (; dx + 7 < ax.kernel; dx += 8) {
               const std::uint16_t first = run[dx];
               if (eight_equal(run + dx)) {
-                even[first] += 8;  // a flat background: eight at once
+                copy[0][first] += 8;  // a flat background: eight at once
                 continue;
               }
-              for (int j = 0; j < 8; j += 2) {
-                ++even[run[dx + j]];
-                ++odd[run[dx + j + 1]];
-              }
+              for (int j = 0; j < 8; ++j) ++copy[j % 4][run[dx + j]];
             }
           }
-          for (; dx < ax.kernel; ++dx) ++even[row[xs[dx]]];
+          for (; dx < ax.kernel; ++dx) ++copy[0][row[xs[dx]]];
         }
       }
-      for (int b = 0; b < nbins; ++b) even[b] += odd[b];
+      for (int b = 0; b < nbins; ++b) copy[0][b] += copy[1][b] + copy[2][b] + copy[3][b];
       hist.resize(static_cast<std::size_t>(nbins));
-      sk::clip_histogram(hist, clip_limit);
-      sk::map_histogram(hist, g.voxels_per_region(), maps.data() + t * nbins);
+      clip_and_map(hist, clip_limit, g.voxels_per_region(), maps.data() + t * nbins);
     }
   });
   return maps;
