@@ -92,13 +92,21 @@ ValueRange<T> value_range(const T* x, std::int64_t n) {
 #if defined(__SSE2__)
   if constexpr (std::is_same_v<T, float>) {
     __m128 low = _mm_set1_ps(r.min), high = _mm_set1_ps(r.max), nonfinite = _mm_setzero_ps();
-    for (; i + 4 <= n; i += 4) {
-      const __m128 v = _mm_loadu_ps(x + i);
+    // Two sets of accumulators, so that each min/max waits for the one before it half as often.
+    __m128 low2 = low, high2 = high, nonfinite2 = nonfinite;
+    for (; i + 8 <= n; i += 8) {
+      const __m128 v = _mm_loadu_ps(x + i), w = _mm_loadu_ps(x + i + 4);
       low = _mm_min_ps(low, v);
       high = _mm_max_ps(high, v);
+      low2 = _mm_min_ps(low2, w);
+      high2 = _mm_max_ps(high2, w);
       // v - v is 0 for finite v, NaN for ±inf and NaN, and NaN != 0.
       nonfinite = _mm_or_ps(nonfinite, _mm_cmpneq_ps(_mm_sub_ps(v, v), _mm_setzero_ps()));
+      nonfinite2 = _mm_or_ps(nonfinite2, _mm_cmpneq_ps(_mm_sub_ps(w, w), _mm_setzero_ps()));
     }
+    low = _mm_min_ps(low, low2);
+    high = _mm_max_ps(high, high2);
+    nonfinite = _mm_or_ps(nonfinite, nonfinite2);
     alignas(16) float lows[4], highs[4];
     _mm_store_ps(lows, low);
     _mm_store_ps(highs, high);
