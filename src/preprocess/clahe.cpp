@@ -130,63 +130,87 @@ void look_up_bins(std::uint16_t* bins, std::int64_t n, const std::uint16_t* tabl
 }
 
 #if MEDIMG_HAS_AVX2_CLONES
-// The bins of eight uint16 values (minus low), packed: those BinEstimate e certifies from its
-// estimate, the others by sk::grey_level_bin.
-MEDIMG_AVX2_CLONE __m128i bins_of8(__m256i values, const BinEstimate& e) {
+// sk::grey_level_bin of four values, in its float64 arithmetic (division, multiplication,
+// round half to even). level // bin_size as trunc((level + 0.5) / bin_size), by a
+// multiplication: that quotient lies at least 0.5 / bin_size from an integer, far beyond
+// its rounding error.
+MEDIMG_AVX2_CLONE __m128i exact_bins4(__m128i values, const BinEstimate& e) {
+  const __m256d level = _mm256_round_pd(
+      _mm256_mul_pd(_mm256_div_pd(_mm256_cvtepi32_pd(values), _mm256_set1_pd(e.span)),
+                    _mm256_set1_pd(static_cast<double>(sk::kGreyLevels - 1))),
+      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m256d per_bin = _mm256_set1_pd(1.0 / static_cast<double>(e.bin_size));
+  return _mm256_cvttpd_epi32(_mm256_mul_pd(_mm256_add_pd(level, _mm256_set1_pd(0.5)), per_bin));
+}
+
+// The estimated bins of eight uint16 values (minus low), packed; `certain` tells whether
+// BinEstimate e certifies all eight.
+MEDIMG_AVX2_CLONE __m128i estimated_bins8(__m256i values, const BinEstimate& e, bool* certain) {
   const __m256 v = _mm256_cvtepi32_ps(values);
   const __m256 g = _mm256_mul_ps(v, _mm256_set1_ps(e.scale));
   const __m256i bin = _mm256_cvttps_epi32(g);
   const __m256 fraction = _mm256_sub_ps(g, _mm256_cvtepi32_ps(bin));
-  const __m256 certain = _mm256_or_ps(
+  const __m256 sure = _mm256_or_ps(
       _mm256_and_ps(_mm256_cmp_ps(fraction, _mm256_set1_ps(e.fraction_low), _CMP_GT_OQ),
                     _mm256_cmp_ps(fraction, _mm256_set1_ps(e.fraction_high), _CMP_LT_OQ)),
       _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_EQ_OQ));
-  const __m128i packed =
-      _mm_packus_epi32(_mm256_castsi256_si128(bin), _mm256_extracti128_si256(bin, 1));
-  const int uncertain = ~_mm256_movemask_ps(certain) & 0xFF;
-  if (uncertain == 0) return packed;
-  alignas(32) std::int32_t given[8];
-  alignas(16) std::uint16_t eight[8];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(given), values);
-  _mm_store_si128(reinterpret_cast<__m128i*>(eight), packed);
-  for (int lanes = uncertain; lanes != 0; lanes &= lanes - 1) {
-    const int l = __builtin_ctz(static_cast<unsigned>(lanes));
-    eight[l] = sk::grey_level_bin(given[l], e.span, e.bin_size);
-  }
-  return _mm_load_si128(reinterpret_cast<const __m128i*>(eight));
+  *certain = _mm256_movemask_ps(sure) == 0xFF;
+  return _mm_packus_epi32(_mm256_castsi256_si128(bin), _mm256_extracti128_si256(bin, 1));
 }
 
-// The bins of the uint16 values (minus low) in bins[0 .. n), in place, eight at a time.
-MEDIMG_AVX2_CLONE void estimate_bins_avx2(std::uint16_t* bins, std::int64_t n,
-                                          const BinEstimate& e) {
-  std::int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256i values =
-        _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bins + i)));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(bins + i), bins_of8(values, e));
+// Eight values (uint16 minus low) at a time, or one, from the uint16 values in `bins`...
+struct StoredValues {
+  const std::uint16_t* bins;
+  MEDIMG_AVX2_CLONE __m256i eight(std::int64_t i) const {
+    return _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bins + i)));
   }
-  for (; i < n; ++i) bins[i] = sk::grey_level_bin(bins[i], e.span, e.bin_size);
-}
+  std::int32_t one(std::int64_t i) const { return bins[i]; }
+};
 
-// The bins of float values in [−1, 1] (img_as_uint's clip(rint(x * 65535), 0, 65535), whose
-// channel minimum is `low`) in one pass, eight at a time: estimate_bins_avx2 after
-// uint16_values_avx2 without the values in between going through memory.
-MEDIMG_AVX2_CLONE void unit_float_bins_avx2(const float* x, std::uint16_t* bins, std::int64_t n,
-                                            std::int32_t low, const BinEstimate& e) {
-  const __m256 scale = _mm256_set1_ps(65535.0f), top = _mm256_set1_ps(65535.0f);
-  const __m256i lowest = _mm256_set1_epi32(low);
-  std::int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
+// ... or from floats in [−1, 1]: img_as_uint's clip(rint(x * 65535), 0, 65535) − low.
+struct UnitFloatValues {
+  const float* x;
+  std::int32_t low;
+  MEDIMG_AVX2_CLONE __m256i eight(std::int64_t i) const {
     // rint as numpy (half to even, the default rounding mode), then the clip.
-    __m256 u = _mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), scale),
+    __m256 u = _mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), _mm256_set1_ps(65535.0f)),
                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    u = _mm256_min_ps(_mm256_max_ps(u, _mm256_setzero_ps()), top);
-    const __m256i values = _mm256_sub_epi32(_mm256_cvtps_epi32(u), lowest);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(bins + i), bins_of8(values, e));
+    u = _mm256_min_ps(_mm256_max_ps(u, _mm256_setzero_ps()), _mm256_set1_ps(65535.0f));
+    return _mm256_sub_epi32(_mm256_cvtps_epi32(u), _mm256_set1_epi32(low));
   }
-  for (; i < n; ++i) {
-    bins[i] = sk::grey_level_bin(sk::float_to_uint16(x[i]) - low, e.span, e.bin_size);
+  std::int32_t one(std::int64_t i) const { return sk::float_to_uint16(x[i]) - low; }
+};
+
+// The bins of n values from `source` into bins[0 .. n), eight at a time: the certified
+// estimates, and the groups of eight with an uncertain lane computed exactly after each
+// chunk, so that the loop has no data-dependent branch (mispredicted, it cost more than all
+// the arithmetic).
+template <typename Source>
+MEDIMG_AVX2_CLONE void certified_bins_avx2(const Source& source, std::uint16_t* bins,
+                                           std::int64_t n, const BinEstimate& e) {
+  constexpr int kChunk = 256;  // groups of eight
+  __m128i held[kChunk];        // the values of the uncertain groups
+  std::int64_t where[kChunk];
+  std::int64_t i = 0;
+  while (i + 8 <= n) {
+    int uncertain = 0;
+    for (int k = 0; k < kChunk && i + 8 <= n; ++k, i += 8) {
+      const __m256i values = source.eight(i);
+      bool certain;
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(bins + i), estimated_bins8(values, e, &certain));
+      held[uncertain] =
+          _mm_packus_epi32(_mm256_castsi256_si128(values), _mm256_extracti128_si256(values, 1));
+      where[uncertain] = i;
+      uncertain += !certain;
+    }
+    for (int k = 0; k < uncertain; ++k) {
+      const __m256i values = _mm256_cvtepu16_epi32(held[k]);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(bins + where[k]),
+                       _mm_packus_epi32(exact_bins4(_mm256_castsi256_si128(values), e),
+                                        exact_bins4(_mm256_extracti128_si256(values, 1), e)));
+    }
   }
+  for (; i < n; ++i) bins[i] = sk::grey_level_bin(source.one(i), e.span, e.bin_size);
 }
 
 // bins[i] = to_uint16(x[i]) − low, compiled for AVX2 (flatten inlines to_uint16).
@@ -240,15 +264,15 @@ bool level_bins(const T* x, std::int64_t n, std::int64_t bin_size, std::uint16_t
       if constexpr (std::is_same_v<T, float>) {
         if (r.min >= T(-1) && r.max <= T(1)) {  // to_uint16 is sk::float_to_uint16
           detail::for_blocks(n, [&](std::int64_t first, std::int64_t last) {
-            unit_float_bins_avx2(x + first, bins + first, last - first,
-                                 static_cast<std::int32_t>(low), estimate);
+            certified_bins_avx2(UnitFloatValues{x + first, static_cast<std::int32_t>(low)},
+                                bins + first, last - first, estimate);
           });
           return;
         }
       }
       detail::for_blocks(n, [&](std::int64_t first, std::int64_t last) {
         uint16_values_avx2(x + first, bins + first, last - first, to_uint16, low);
-        estimate_bins_avx2(bins + first, last - first, estimate);
+        certified_bins_avx2(StoredValues{bins + first}, bins + first, last - first, estimate);
       });
       return;
     }
@@ -477,6 +501,163 @@ void fold_corners(const Corner* corners, std::int64_t n, float* out) {
   fold_corners_generic<K>(corners, n, out);
 }
 
+// ---- 2D: one table entry per voxel -------------------------------------------------------
+//
+// A voxel of a 2D image lies in block (P_y // k_y, P_x // k_x) of the padded grid and mixes
+// the mappings m00, m01, m10, m11 of that block's four regions (lower/upper along y, then
+// x). Per block and bin the mix is (a + c_x b) + c_y (c + c_x d) with a = m00,
+// b = m01 − m00, c = m10 − m00, d = m11 − m10 − m01 + m00, all exact (integers below 2^16),
+// so that each voxel reads one 16-byte entry rather than four mappings (or two after a
+// per-row fold): the blocks' tables cost (regions + 1)^2 * nbins entries once per channel.
+
+struct alignas(16) Bilinear {
+  float a, b, c, d;
+};
+
+std::vector<Bilinear> bilinear_blocks(const std::vector<float>& maps, const Regions& g,
+                                      int nbins) {
+  const AxisRegions& ay = g.axes[1];
+  const AxisRegions& ax = g.axes[2];
+  const std::int64_t columns = ax.regions + 1;
+  std::vector<Bilinear> blocks(static_cast<std::size_t>((ay.regions + 1) * columns * nbins));
+  const auto region = [](std::int64_t block, const AxisRegions& a) {
+    return std::clamp<std::int64_t>(block, 0, a.regions - 1);
+  };
+  for (std::int64_t by = 0; by <= ay.regions; ++by) {
+    for (std::int64_t bx = 0; bx < columns; ++bx) {
+      const auto map = [&](std::int64_t ty, std::int64_t tx) {
+        return maps.data() + (region(ty, ay) * ax.regions + region(tx, ax)) * nbins;
+      };
+      const float* m00 = map(by - 1, bx - 1);
+      const float* m01 = map(by - 1, bx);
+      const float* m10 = map(by, bx - 1);
+      const float* m11 = map(by, bx);
+      Bilinear* entry = blocks.data() + (by * columns + bx) * nbins;
+      for (int b = 0; b < nbins; ++b) {
+        entry[b] = {m00[b], m01[b] - m00[b], m10[b] - m00[b], m11[b] - m10[b] - m01[b] + m00[b]};
+      }
+    }
+  }
+  return blocks;
+}
+
+// One row: the voxel in column x reads entry column[x] + bin of the row's blocks.
+template <typename O>
+void bilinear_row_generic(const std::uint16_t* bins, O* out, std::int64_t width,
+                          const Bilinear* blocks, const std::int32_t* column, const float* cx,
+                          float cy, std::int32_t* range) {
+  std::int32_t low = range[0], high = range[1];
+  for (std::int64_t x = 0; x < width; ++x) {
+    const Bilinear& e = blocks[column[x] + bins[x]];
+    const float value = (e.a + cx[x] * e.b) + cy * (e.c + cx[x] * e.d);
+    const auto level = static_cast<std::int32_t>(value);  // truncates: value >= 0
+    low = level < low ? level : low;
+    high = level > high ? level : high;
+    out[x] = static_cast<O>(level);
+  }
+  range[0] = low;
+  range[1] = high;
+}
+
+#if MEDIMG_HAS_AVX2_CLONES
+// Entries i and j of a table of Bilinear, one per 128-bit lane.
+MEDIMG_AVX2_CLONE inline __m256 entry_pair(const float* table, std::int32_t i, std::int32_t j) {
+  return _mm256_insertf128_ps(
+      _mm256_castps128_ps256(_mm_load_ps(table + 4 * static_cast<std::int64_t>(i))),
+      _mm_load_ps(table + 4 * static_cast<std::int64_t>(j)), 1);
+}
+
+// bilinear_row_generic eight voxels at a time: eight 16-byte loads transposed into a, b, c
+// and d, or one broadcast where the eight read one entry (a flat background).
+template <typename O>
+MEDIMG_AVX2_CLONE void bilinear_row_avx2(const std::uint16_t* bins, O* out, std::int64_t width,
+                                         const Bilinear* blocks, const std::int32_t* column,
+                                         const float* cx, float cy, std::int32_t* range) {
+  const float* table = &blocks[0].a;
+  const __m256 row_weight = _mm256_set1_ps(cy);
+  __m256i low = _mm256_set1_epi32(range[0]), high = _mm256_set1_epi32(range[1]);
+  std::int64_t x = 0;
+  for (; x + 8 <= width; x += 8) {
+    const __m256i at = _mm256_add_epi32(
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(column + x)),
+        _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bins + x))));
+    alignas(32) std::int32_t entry[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(entry), at);
+    __m256 a, b, c, d;
+    if (_mm256_movemask_epi8(_mm256_cmpeq_epi32(at, _mm256_set1_epi32(entry[0]))) == -1) {
+      const float* e = table + 4 * static_cast<std::int64_t>(entry[0]);
+      a = _mm256_broadcast_ss(e);
+      b = _mm256_broadcast_ss(e + 1);
+      c = _mm256_broadcast_ss(e + 2);
+      d = _mm256_broadcast_ss(e + 3);
+    } else {
+      const __m256 t0 = entry_pair(table, entry[0], entry[4]);
+      const __m256 t1 = entry_pair(table, entry[1], entry[5]);
+      const __m256 t2 = entry_pair(table, entry[2], entry[6]);
+      const __m256 t3 = entry_pair(table, entry[3], entry[7]);
+      const __m256 ab01 = _mm256_unpacklo_ps(t0, t1), cd01 = _mm256_unpackhi_ps(t0, t1);
+      const __m256 ab23 = _mm256_unpacklo_ps(t2, t3), cd23 = _mm256_unpackhi_ps(t2, t3);
+      a = _mm256_shuffle_ps(ab01, ab23, 0x44);
+      b = _mm256_shuffle_ps(ab01, ab23, 0xEE);
+      c = _mm256_shuffle_ps(cd01, cd23, 0x44);
+      d = _mm256_shuffle_ps(cd01, cd23, 0xEE);
+    }
+    const __m256 w = _mm256_loadu_ps(cx + x);
+    const __m256 value = _mm256_add_ps(
+        _mm256_add_ps(a, _mm256_mul_ps(w, b)),
+        _mm256_mul_ps(row_weight, _mm256_add_ps(c, _mm256_mul_ps(w, d))));
+    const __m256i level = _mm256_cvttps_epi32(value);
+    low = _mm256_min_epi32(low, level);
+    high = _mm256_max_epi32(high, level);
+    if constexpr (std::is_same_v<O, float>) {
+      _mm256_storeu_ps(out + x, _mm256_cvtepi32_ps(level));
+    } else {
+      _mm256_storeu_pd(out + x, _mm256_cvtepi32_pd(_mm256_castsi256_si128(level)));
+      _mm256_storeu_pd(out + x + 4, _mm256_cvtepi32_pd(_mm256_extracti128_si256(level, 1)));
+    }
+  }
+  alignas(32) std::int32_t lows[8], highs[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lows), low);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(highs), high);
+  range[0] = *std::min_element(lows, lows + 8);
+  range[1] = *std::max_element(highs, highs + 8);
+  bilinear_row_generic(bins + x, out + x, width - x, blocks, column + x, cx + x, cy, range);
+}
+#endif
+
+// The 2D interpolation through bilinear_blocks, on one thread (a 2D image is at most a few
+// million voxels; see interpolate).
+template <typename O>
+std::array<std::int32_t, 2> interpolate_blocks(const std::uint16_t* bins, O* out,
+                                               const std::vector<float>& maps, const Regions& g,
+                                               int nbins) {
+  const AxisRegions& ay = g.axes[1];
+  const AxisRegions& ax = g.axes[2];
+  const std::vector<Bilinear> blocks = bilinear_blocks(maps, g, nbins);
+  const std::int64_t width = ax.size, columns = ax.regions + 1;
+  std::vector<std::int32_t> column(static_cast<std::size_t>(width));
+  std::vector<float> cx(column.size());
+  for (std::int64_t x = 0; x < width; ++x) {
+    column[x] = static_cast<std::int32_t>((x + ax.pad_left) / ax.kernel * nbins);
+    cx[x] = static_cast<float>(ax.weight[x]);
+  }
+  std::int32_t range[2] = {std::numeric_limits<std::int32_t>::max(), 0};
+  for (std::int64_t y = 0; y < ay.size; ++y) {
+    const Bilinear* row_blocks = blocks.data() + (y + ay.pad_left) / ay.kernel * columns * nbins;
+    const auto cy = static_cast<float>(ay.weight[y]);
+#if MEDIMG_HAS_AVX2_CLONES
+    if (detail::cpu_has_avx2()) {
+      bilinear_row_avx2(bins + y * width, out + y * width, width, row_blocks, column.data(),
+                        cx.data(), cy, range);
+      continue;
+    }
+#endif
+    bilinear_row_generic(bins + y * width, out + y * width, width, row_blocks, column.data(),
+                         cx.data(), cy, range);
+  }
+  return {range[0], range[1]};
+}
+
 // Multilinear interpolation between the mappings of the 2^d neighbouring regions, in
 // float32, truncated to levels that are written to `out`; returns their range (taken row by
 // row while they are in cache, rather than in another pass). skimage sums the 2^d terms
@@ -490,6 +671,12 @@ std::array<std::int32_t, 2> interpolate(const std::uint16_t* bins, O* out,
                                         int nbins) {
   const auto& [az, ay, ax] = g.axes;
   const std::int64_t rows = az.size * ay.size, width = ax.size;
+  // 2D slices whose blocks' tables are small against them (a 512² slice with the default
+  // kernel: 81 x 256 entries for 262,144 voxels).
+  const std::int64_t block_entries = (ay.regions + 1) * (ax.regions + 1) * nbins;
+  if (az.size == 1 && block_entries <= rows * width / 2 && rows * width <= detail::kParallelGrain) {
+    return interpolate_blocks(bins, out, maps, g, nbins);
+  }
   // Per column: the offsets of its two regions' mappings, and the weight of the upper one.
   std::vector<std::int32_t> lower(static_cast<std::size_t>(width)), upper(lower.size());
   std::vector<float> weight(lower.size());
