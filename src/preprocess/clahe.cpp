@@ -625,8 +625,7 @@ MEDIMG_AVX2_CLONE void bilinear_row_avx2(const std::uint16_t* bins, O* out, std:
 }
 #endif
 
-// The 2D interpolation through bilinear_blocks, on one thread (a 2D image is at most a few
-// million voxels; see interpolate).
+// The 2D interpolation through bilinear_blocks.
 template <typename O>
 std::array<std::int32_t, 2> interpolate_blocks(const std::uint16_t* bins, O* out,
                                                const std::vector<float>& maps, const Regions& g,
@@ -641,21 +640,29 @@ std::array<std::int32_t, 2> interpolate_blocks(const std::uint16_t* bins, O* out
     column[x] = static_cast<std::int32_t>((x + ax.pad_left) / ax.kernel * nbins);
     cx[x] = static_cast<float>(ax.weight[x]);
   }
-  std::int32_t range[2] = {std::numeric_limits<std::int32_t>::max(), 0};
-  for (std::int64_t y = 0; y < ay.size; ++y) {
-    const Bilinear* row_blocks = blocks.data() + (y + ay.pad_left) / ay.kernel * columns * nbins;
-    const auto cy = static_cast<float>(ay.weight[y]);
+  const std::int64_t grain = std::max<std::int64_t>(1, detail::kParallelGrain / width);
+  std::mutex merging;
+  std::array<std::int32_t, 2> range{std::numeric_limits<std::int32_t>::max(), 0};
+  parallel_for(0, ay.size, grain, [&](std::int64_t first, std::int64_t last) {
+    std::int32_t part[2] = {std::numeric_limits<std::int32_t>::max(), 0};
+    for (std::int64_t y = first; y < last; ++y) {
+      const Bilinear* row_blocks =
+          blocks.data() + (y + ay.pad_left) / ay.kernel * columns * nbins;
+      const auto cy = static_cast<float>(ay.weight[y]);
 #if MEDIMG_HAS_AVX2_CLONES
-    if (detail::cpu_has_avx2()) {
-      bilinear_row_avx2(bins + y * width, out + y * width, width, row_blocks, column.data(),
-                        cx.data(), cy, range);
-      continue;
-    }
+      if (detail::cpu_has_avx2()) {
+        bilinear_row_avx2(bins + y * width, out + y * width, width, row_blocks, column.data(),
+                          cx.data(), cy, part);
+        continue;
+      }
 #endif
-    bilinear_row_generic(bins + y * width, out + y * width, width, row_blocks, column.data(),
-                         cx.data(), cy, range);
-  }
-  return {range[0], range[1]};
+      bilinear_row_generic(bins + y * width, out + y * width, width, row_blocks, column.data(),
+                           cx.data(), cy, part);
+    }
+    const std::lock_guard<std::mutex> lock(merging);
+    range = {std::min(range[0], part[0]), std::max(range[1], part[1])};
+  });
+  return range;
 }
 
 // Multilinear interpolation between the mappings of the 2^d neighbouring regions, in
@@ -671,10 +678,10 @@ std::array<std::int32_t, 2> interpolate(const std::uint16_t* bins, O* out,
                                         int nbins) {
   const auto& [az, ay, ax] = g.axes;
   const std::int64_t rows = az.size * ay.size, width = ax.size;
-  // 2D slices whose blocks' tables are small against them (a 512² slice with the default
+  // 2D images whose blocks' tables are small against them (a 512² slice with the default
   // kernel: 81 x 256 entries for 262,144 voxels).
   const std::int64_t block_entries = (ay.regions + 1) * (ax.regions + 1) * nbins;
-  if (az.size == 1 && block_entries <= rows * width / 2 && rows * width <= detail::kParallelGrain) {
+  if (az.size == 1 && block_entries <= rows * width / 2) {
     return interpolate_blocks(bins, out, maps, g, nbins);
   }
   // Per column: the offsets of its two regions' mappings, and the weight of the upper one.

@@ -1,6 +1,11 @@
 """equalize_hist and clahe against scikit-image (0.19), clahe_uint8 against OpenCV, on real
 CT/MR images and random arrays."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pydicom
 import pytest
@@ -8,6 +13,7 @@ import torch
 from skimage import exposure
 
 import medimg
+import histogram_kernel_cases
 from dicom_reference import shared_data
 from medimg import preprocess as pp
 
@@ -339,3 +345,24 @@ def test_clahe_uint8_kinds_and_errors(data_dir):
         pp.clahe_uint8(bytes_, -1.0)
     with pytest.raises(medimg.ArgumentError, match="65535"):
         pp.clahe_uint8(np.full((1, 8, 8), 70000, np.int32))
+
+
+# ---- both builds of the loops -------------------------------------------------------------
+
+def test_generic_loops_give_the_avx2_loops_results(tmp_path):
+    # The kernels choose AVX2 builds of their loops at run time; with MEDIMG_NO_AVX2 set they
+    # run the generic ones, which do the same operations in the same order: the results must
+    # be equal bit for bit (on a CPU without AVX2 both runs are generic).
+    here = Path(__file__).resolve().parent
+    env = dict(os.environ, MEDIMG_NO_AVX2="1",
+               PYTHONPATH=os.pathsep.join([str(Path(medimg.__file__).resolve().parents[1]),
+                                           str(here)]))
+    saved = tmp_path / "generic.npz"
+    code = ("import numpy as np, histogram_kernel_cases as cases; "
+            f"np.savez({str(saved)!r}, **cases.results())")
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+    generic = np.load(saved)
+    ours = histogram_kernel_cases.results()
+    assert sorted(generic.files) == sorted(ours)
+    for name, values in ours.items():
+        np.testing.assert_array_equal(generic[name], values, err_msg=name)
