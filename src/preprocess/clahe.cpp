@@ -371,10 +371,10 @@ struct Corner {
 // One row of the interpolation with K (z, y) corners: for a voxel x in bin b, each corner's
 // mappings of regions lower[x] and upper[x] are mixed along x, then the corners by their
 // weights, in float32; the sum is truncated to a level ("result.astype(uint16)") and written
-// to `out` as an O. Fixed-size loops without branches: under AVX2, eight voxels per step
-// with two gathers per corner. `range` collects the levels' min and max.
-template <int K, typename O>
-void interpolate_row_generic(const std::uint16_t* bins, O* out, std::int64_t width,
+// to `out` (which may be `bins`). Fixed-size loops without branches: under AVX2, eight voxels
+// per step with two gathers per corner. `range` collects the levels' min and max.
+template <int K>
+void interpolate_row_generic(const std::uint16_t* bins, std::uint16_t* out, std::int64_t width,
                              const Corner* corners, const std::int32_t* lower,
                              const std::int32_t* upper, const float* weight,
                              std::int32_t* range) {
@@ -396,7 +396,7 @@ void interpolate_row_generic(const std::uint16_t* bins, O* out, std::int64_t wid
     const auto level = static_cast<std::int32_t>(sum);  // truncates: sum >= 0
     low = level < low ? level : low;
     high = level > high ? level : high;
-    out[x] = static_cast<O>(level);
+    out[x] = static_cast<std::uint16_t>(level);
   }
   range[0] = low;
   range[1] = high;
@@ -405,8 +405,8 @@ void interpolate_row_generic(const std::uint16_t* bins, O* out, std::int64_t wid
 #if MEDIMG_HAS_AVX2_CLONES
 // interpolate_row_generic eight voxels at a time, with the same operations in the same order
 // (GCC does not vectorise the generic loop by itself: it cannot rule out aliasing).
-template <int K, typename O>
-MEDIMG_AVX2_CLONE void interpolate_row_avx2(const std::uint16_t* bins, O* out,
+template <int K>
+MEDIMG_AVX2_CLONE void interpolate_row_avx2(const std::uint16_t* bins, std::uint16_t* out,
                                             std::int64_t width, const Corner* corners,
                                             const std::int32_t* lower, const std::int32_t* upper,
                                             const float* weight, std::int32_t* range) {
@@ -445,12 +445,9 @@ MEDIMG_AVX2_CLONE void interpolate_row_avx2(const std::uint16_t* bins, O* out,
     const __m256i level = _mm256_cvttps_epi32(sum);
     low = _mm256_min_epi32(low, level);
     high = _mm256_max_epi32(high, level);
-    if constexpr (std::is_same_v<O, float>) {
-      _mm256_storeu_ps(out + x, _mm256_cvtepi32_ps(level));
-    } else {
-      _mm256_storeu_pd(out + x, _mm256_cvtepi32_pd(_mm256_castsi256_si128(level)));
-      _mm256_storeu_pd(out + x + 4, _mm256_cvtepi32_pd(_mm256_extracti128_si256(level, 1)));
-    }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + x),
+                     _mm_packus_epi32(_mm256_castsi256_si128(level),
+                                      _mm256_extracti128_si256(level, 1)));
   }
   alignas(32) std::int32_t lows[8], highs[8];
   _mm256_store_si256(reinterpret_cast<__m256i*>(lows), low);
@@ -462,8 +459,9 @@ MEDIMG_AVX2_CLONE void interpolate_row_avx2(const std::uint16_t* bins, O* out,
 }
 #endif
 
-template <int K, typename O>
-void interpolate_row(const std::uint16_t* bins, O* out, std::int64_t width, const Corner* corners,
+template <int K>
+void interpolate_row(const std::uint16_t* bins, std::uint16_t* out, std::int64_t width,
+                     const Corner* corners,
                      const std::int32_t* lower, const std::int32_t* upper, const float* weight,
                      std::int32_t* range) {
 #if MEDIMG_HAS_AVX2_CLONES
@@ -542,8 +540,7 @@ std::vector<Bilinear> bilinear_blocks(const std::vector<float>& maps, const Regi
 }
 
 // One row: the voxel in column x reads entry column[x] + bin of the row's blocks.
-template <typename O>
-void bilinear_row_generic(const std::uint16_t* bins, O* out, std::int64_t width,
+void bilinear_row_generic(const std::uint16_t* bins, std::uint16_t* out, std::int64_t width,
                           const Bilinear* blocks, const std::int32_t* column, const float* cx,
                           float cy, std::int32_t* range) {
   std::int32_t low = range[0], high = range[1];
@@ -553,7 +550,7 @@ void bilinear_row_generic(const std::uint16_t* bins, O* out, std::int64_t width,
     const auto level = static_cast<std::int32_t>(value);  // truncates: value >= 0
     low = level < low ? level : low;
     high = level > high ? level : high;
-    out[x] = static_cast<O>(level);
+    out[x] = static_cast<std::uint16_t>(level);
   }
   range[0] = low;
   range[1] = high;
@@ -569,8 +566,8 @@ MEDIMG_AVX2_CLONE inline __m256 entry_pair(const float* table, std::int32_t i, s
 
 // bilinear_row_generic eight voxels at a time: eight 16-byte loads transposed into a, b, c
 // and d, or one broadcast where the eight read one entry (a flat background).
-template <typename O>
-MEDIMG_AVX2_CLONE void bilinear_row_avx2(const std::uint16_t* bins, O* out, std::int64_t width,
+MEDIMG_AVX2_CLONE void bilinear_row_avx2(const std::uint16_t* bins, std::uint16_t* out,
+                                         std::int64_t width,
                                          const Bilinear* blocks, const std::int32_t* column,
                                          const float* cx, float cy, std::int32_t* range) {
   const float* table = &blocks[0].a;
@@ -609,12 +606,9 @@ MEDIMG_AVX2_CLONE void bilinear_row_avx2(const std::uint16_t* bins, O* out, std:
     const __m256i level = _mm256_cvttps_epi32(value);
     low = _mm256_min_epi32(low, level);
     high = _mm256_max_epi32(high, level);
-    if constexpr (std::is_same_v<O, float>) {
-      _mm256_storeu_ps(out + x, _mm256_cvtepi32_ps(level));
-    } else {
-      _mm256_storeu_pd(out + x, _mm256_cvtepi32_pd(_mm256_castsi256_si128(level)));
-      _mm256_storeu_pd(out + x + 4, _mm256_cvtepi32_pd(_mm256_extracti128_si256(level, 1)));
-    }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + x),
+                     _mm_packus_epi32(_mm256_castsi256_si128(level),
+                                      _mm256_extracti128_si256(level, 1)));
   }
   alignas(32) std::int32_t lows[8], highs[8];
   _mm256_store_si256(reinterpret_cast<__m256i*>(lows), low);
@@ -626,8 +620,7 @@ MEDIMG_AVX2_CLONE void bilinear_row_avx2(const std::uint16_t* bins, O* out, std:
 #endif
 
 // The 2D interpolation through bilinear_blocks.
-template <typename O>
-std::array<std::int32_t, 2> interpolate_blocks(const std::uint16_t* bins, O* out,
+std::array<std::int32_t, 2> interpolate_blocks(std::uint16_t* levels,
                                                const std::vector<float>& maps, const Regions& g,
                                                int nbins) {
   const AxisRegions& ay = g.axes[1];
@@ -651,12 +644,12 @@ std::array<std::int32_t, 2> interpolate_blocks(const std::uint16_t* bins, O* out
       const auto cy = static_cast<float>(ay.weight[y]);
 #if MEDIMG_HAS_AVX2_CLONES
       if (detail::cpu_has_avx2()) {
-        bilinear_row_avx2(bins + y * width, out + y * width, width, row_blocks, column.data(),
+        bilinear_row_avx2(levels + y * width, levels + y * width, width, row_blocks, column.data(),
                           cx.data(), cy, part);
         continue;
       }
 #endif
-      bilinear_row_generic(bins + y * width, out + y * width, width, row_blocks, column.data(),
+      bilinear_row_generic(levels + y * width, levels + y * width, width, row_blocks, column.data(),
                            cx.data(), cy, part);
     }
     const std::lock_guard<std::mutex> lock(merging);
@@ -666,23 +659,21 @@ std::array<std::int32_t, 2> interpolate_blocks(const std::uint16_t* bins, O* out
 }
 
 // Multilinear interpolation between the mappings of the 2^d neighbouring regions, in
-// float32, truncated to levels that are written to `out`; returns their range (taken row by
-// row while they are in cache, rather than in another pass). skimage sums the 2^d terms
-// float32(map * ((c_x * c_y) * c_z)) in numpy.ndindex order instead: the two roundings
-// differ by a few float ulps, which moves a truncation across an integer (one grey level,
-// 1/16383 before the final rescale) in a few voxels per 10^4 (tests/python/
-// test_preprocess_histogram.py measures it). Corners whose c_y or c_z is 0 are skipped.
-template <typename O>
-std::array<std::int32_t, 2> interpolate(const std::uint16_t* bins, O* out,
-                                        const std::vector<float>& maps, const Regions& g,
-                                        int nbins) {
+// float32, truncated to levels that replace the bins in `levels`; returns their range (taken
+// row by row while they are in cache, rather than in another pass). skimage sums the 2^d
+// terms float32(map * ((c_x * c_y) * c_z)) in numpy.ndindex order instead: the two
+// roundings differ by a few float ulps, which moves a truncation across an integer (one grey
+// level, 1/16383 before the final rescale) in up to a few voxels per 100 (tests/python/
+// test_preprocess_histogram.py bounds it). Corners whose c_y or c_z is 0 are skipped.
+std::array<std::int32_t, 2> interpolate(std::uint16_t* levels, const std::vector<float>& maps,
+                                        const Regions& g, int nbins) {
   const auto& [az, ay, ax] = g.axes;
   const std::int64_t rows = az.size * ay.size, width = ax.size;
   // 2D images whose blocks' tables are small against them (a 512² slice with the default
   // kernel: 81 x 256 entries for 262,144 voxels).
   const std::int64_t block_entries = (ay.regions + 1) * (ax.regions + 1) * nbins;
   if (az.size == 1 && block_entries <= rows * width / 2) {
-    return interpolate_blocks(bins, out, maps, g, nbins);
+    return interpolate_blocks(levels, maps, g, nbins);
   }
   // Per column: the offsets of its two regions' mappings, and the weight of the upper one.
   std::vector<std::int32_t> lower(static_cast<std::size_t>(width)), upper(lower.size());
@@ -725,22 +716,23 @@ std::array<std::int32_t, 2> interpolate(const std::uint16_t* bins, O* out,
         corners[0] = {folded.data(), 1.0f};
         count = 1;
       }
-      const auto args = std::make_tuple(bins + row * width, out + row * width, width,
+      const auto args = std::make_tuple(static_cast<const std::uint16_t*>(levels + row * width),
+                                        levels + row * width, width,
                                         static_cast<const Corner*>(corners), lower.data(),
                                         upper.data(), static_cast<const float*>(weight.data()),
                                         static_cast<std::int32_t*>(part));
       switch (count) {
         case 1:
-          std::apply(interpolate_row<1, O>, args);
+          std::apply(interpolate_row<1>, args);
           break;
         case 2:
-          std::apply(interpolate_row<2, O>, args);
+          std::apply(interpolate_row<2>, args);
           break;
         case 3:
-          std::apply(interpolate_row<3, O>, args);
+          std::apply(interpolate_row<3>, args);
           break;
         default:
-          std::apply(interpolate_row<4, O>, args);
+          std::apply(interpolate_row<4>, args);
           break;
       }
     }
@@ -750,18 +742,33 @@ std::array<std::int32_t, 2> interpolate(const std::uint16_t* bins, O* out,
   return range;
 }
 
-// rescale_intensity(result.astype(float)) in place: [min, max] -> [0, 1] in the output
+// rescale_intensity(result.astype(float)): the levels' [min, max] -> [0, 1] in the output
 // precision ((r − min) / (max − min), both exact integers, so one rounding as numpy's), a
 // constant result clipped to [0, 1].
 template <typename O>
-void rescale_to_unit(O* y, std::int64_t n, const std::array<std::int32_t, 2>& range) {
-  const O low = static_cast<O>(range[0]), span = static_cast<O>(range[1] - range[0]);
+void rescale_to_unit_generic(const std::uint16_t* levels, O* y, std::int64_t n, O low, O span) {
+  if (span == O(0)) {
+    for (std::int64_t i = 0; i < n; ++i) y[i] = levels[i] >= 1 ? O(1) : O(0);
+    return;
+  }
+  for (std::int64_t i = 0; i < n; ++i) y[i] = (static_cast<O>(levels[i]) - low) / span;
+}
+
+template <typename O>
+MEDIMG_AVX2_CLONE void rescale_to_unit_avx2(const std::uint16_t* levels, O* y, std::int64_t n,
+                                            O low, O span) {
+  rescale_to_unit_generic(levels, y, n, low, span);
+}
+
+template <typename O>
+void rescale_to_unit(const std::uint16_t* levels, O* y, std::int64_t n,
+                     const std::array<std::int32_t, 2>& range) {
+  const auto low = static_cast<O>(range[0]), span = static_cast<O>(range[1] - range[0]);
   detail::for_blocks(n, [=](std::int64_t first, std::int64_t last) {
-    if (span == O(0)) {
-      for (std::int64_t i = first; i < last; ++i) y[i] = y[i] >= O(1) ? O(1) : O(0);
-      return;
+    if (detail::cpu_has_avx2()) {
+      return rescale_to_unit_avx2(levels + first, y + first, last - first, low, span);
     }
-    for (std::int64_t i = first; i < last; ++i) y[i] = (y[i] - low) / span;
+    rescale_to_unit_generic(levels + first, y + first, last - first, low, span);
   });
 }
 
@@ -801,8 +808,8 @@ Image clahe(const Image& image, const ClaheOptions& o) {
         MEDIMG_CHECK(level_bins(x + c * n, n, bin_size, levels.get()), ArgumentError,
                      "clahe: channel ", c, " has NaN or infinite voxels");
         const auto maps = region_mappings(levels.get(), g, o.nbins(), clip);
-        const auto range = interpolate(levels.get(), y + c * n, maps, g, o.nbins());
-        rescale_to_unit(y + c * n, n, range);
+        const auto range = interpolate(levels.get(), maps, g, o.nbins());
+        rescale_to_unit(levels.get(), y + c * n, n, range);
       }
     });
   });
