@@ -1,0 +1,215 @@
+#pragma once
+
+// CLAHE's first step (src only, not installed): every voxel's bin, img_as_uint then the
+// 14-bit level then level // bin_size as scikit-image computes them, from a float estimate
+// where it is certain and from skimage's float64 arithmetic elsewhere.
+
+#include <algorithm>
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include "avx2.hpp"
+#include "channels.hpp"
+#include "clahe_regions.hpp"
+#include "skimage_clahe.hpp"
+
+#if MEDIMG_HAS_AVX2_CLONES
+#include <immintrin.h>
+#endif
+
+namespace medimg::detail::clahe_parts {
+
+// Where the bin of a channel's uint16 value u follows from arithmetic: for v = u − low in
+// [0, span], skimage's level rint(v / span * 16383) lies within 1/2 of v / span * 16383, so
+// its bin, level // bin_size, is floor(g) for g = v * 16383 / (span * bin_size) whenever
+// g's fractional part is farther than 0.5 / bin_size from 0 and 1 (plus the float rounding
+// of g); v = 0 is bin 0. The other values take sk::grey_level_bin.
+struct BinEstimate {
+  std::int64_t bin_size;
+  double span;
+  float scale = 0, fraction_low = 1, fraction_high = 0;  // the defaults certify nothing
+
+  BinEstimate(std::int64_t span_, std::int64_t bin_size_)
+      : bin_size(bin_size_), span(static_cast<double>(span_)) {
+    if (span_ <= 0) return;
+    const double exact = static_cast<double>(sk::kGreyLevels - 1) /
+                         (static_cast<double>(span) * static_cast<double>(bin_size));
+    // Two float roundings (of the scale and of the product), 2^-24 of g each, at most.
+    const double margin = 0.5 / static_cast<double>(bin_size) + exact * span * 2.4e-7 + 1e-6;
+    if (margin > 0.2) return;  // too few values certified to pay (few, wide bins)
+    scale = static_cast<float>(exact);
+    fraction_low = static_cast<float>(margin);
+    fraction_high = static_cast<float>(1 - margin);
+  }
+
+  bool active() const { return scale > 0; }
+};
+
+// bins[i] = table[bins[i]] for the uint16 values (minus low) in bins[0 .. n).
+inline void look_up_bins(std::uint16_t* bins, std::int64_t n, const std::uint16_t* table) {
+  for (std::int64_t i = 0; i < n; ++i) bins[i] = table[bins[i]];
+}
+
+#if MEDIMG_HAS_AVX2_CLONES
+// sk::grey_level_bin of four values, in its float64 arithmetic (division, multiplication,
+// round half to even). level // bin_size as trunc((level + 0.5) / bin_size), by a
+// multiplication: that quotient lies at least 0.5 / bin_size from an integer, far beyond
+// its rounding error.
+MEDIMG_AVX2_CLONE inline __m128i exact_bins4(__m128i values, const BinEstimate& e) {
+  const __m256d level = _mm256_round_pd(
+      _mm256_mul_pd(_mm256_div_pd(_mm256_cvtepi32_pd(values), _mm256_set1_pd(e.span)),
+                    _mm256_set1_pd(static_cast<double>(sk::kGreyLevels - 1))),
+      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m256d per_bin = _mm256_set1_pd(1.0 / static_cast<double>(e.bin_size));
+  return _mm256_cvttpd_epi32(_mm256_mul_pd(_mm256_add_pd(level, _mm256_set1_pd(0.5)), per_bin));
+}
+
+// The estimated bins of eight uint16 values (minus low), packed; `certain` tells whether
+// BinEstimate e certifies all eight.
+MEDIMG_AVX2_CLONE inline __m128i estimated_bins8(__m256i values, const BinEstimate& e, bool* certain) {
+  const __m256 v = _mm256_cvtepi32_ps(values);
+  const __m256 g = _mm256_mul_ps(v, _mm256_set1_ps(e.scale));
+  const __m256i bin = _mm256_cvttps_epi32(g);
+  const __m256 fraction = _mm256_sub_ps(g, _mm256_cvtepi32_ps(bin));
+  const __m256 sure = _mm256_or_ps(
+      _mm256_and_ps(_mm256_cmp_ps(fraction, _mm256_set1_ps(e.fraction_low), _CMP_GT_OQ),
+                    _mm256_cmp_ps(fraction, _mm256_set1_ps(e.fraction_high), _CMP_LT_OQ)),
+      _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_EQ_OQ));
+  *certain = _mm256_movemask_ps(sure) == 0xFF;
+  return _mm_packus_epi32(_mm256_castsi256_si128(bin), _mm256_extracti128_si256(bin, 1));
+}
+
+// Eight values (uint16 minus low) at a time, or one, from the uint16 values in `bins`...
+struct StoredValues {
+  const std::uint16_t* bins;
+  MEDIMG_AVX2_CLONE __m256i eight(std::int64_t i) const {
+    return _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bins + i)));
+  }
+  std::int32_t one(std::int64_t i) const { return bins[i]; }
+};
+
+// ... or from floats in [−1, 1]: img_as_uint's clip(rint(x * 65535), 0, 65535) − low.
+struct UnitFloatValues {
+  const float* x;
+  std::int32_t low;
+  MEDIMG_AVX2_CLONE __m256i eight(std::int64_t i) const {
+    // rint as numpy (half to even, the default rounding mode), then the clip.
+    __m256 u = _mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), _mm256_set1_ps(65535.0f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    u = _mm256_min_ps(_mm256_max_ps(u, _mm256_setzero_ps()), _mm256_set1_ps(65535.0f));
+    return _mm256_sub_epi32(_mm256_cvtps_epi32(u), _mm256_set1_epi32(low));
+  }
+  std::int32_t one(std::int64_t i) const { return sk::float_to_uint16(x[i]) - low; }
+};
+
+// The bins of n values from `source` into bins[0 .. n), eight at a time: the certified
+// estimates, and the groups of eight with an uncertain lane computed exactly after each
+// chunk, so that the loop has no data-dependent branch (mispredicted, it cost more than all
+// the arithmetic).
+template <typename Source>
+MEDIMG_AVX2_CLONE void certified_bins_avx2(const Source& source, std::uint16_t* bins,
+                                           std::int64_t n, const BinEstimate& e) {
+  constexpr int kChunk = 256;  // groups of eight
+  __m128i held[kChunk];        // the values of the uncertain groups
+  std::int64_t where[kChunk];
+  std::int64_t i = 0;
+  while (i + 8 <= n) {
+    int uncertain = 0;
+    for (int k = 0; k < kChunk && i + 8 <= n; ++k, i += 8) {
+      const __m256i values = source.eight(i);
+      bool certain;
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(bins + i), estimated_bins8(values, e, &certain));
+      held[uncertain] =
+          _mm_packus_epi32(_mm256_castsi256_si128(values), _mm256_extracti128_si256(values, 1));
+      where[uncertain] = i;
+      uncertain += !certain;
+    }
+    for (int k = 0; k < uncertain; ++k) {
+      const __m256i values = _mm256_cvtepu16_epi32(held[k]);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(bins + where[k]),
+                       _mm_packus_epi32(exact_bins4(_mm256_castsi256_si128(values), e),
+                                        exact_bins4(_mm256_extracti128_si256(values, 1), e)));
+    }
+  }
+  for (; i < n; ++i) bins[i] = sk::grey_level_bin(source.one(i), e.span, e.bin_size);
+}
+
+// bins[i] = to_uint16(x[i]) − low, compiled for AVX2 (flatten inlines to_uint16).
+template <typename T, typename ToUint16>
+MEDIMG_AVX2_CLONE void uint16_values_avx2(const T* x, std::uint16_t* bins, std::int64_t n,
+                                          ToUint16 to_uint16, std::int64_t low) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    bins[i] = static_cast<std::uint16_t>(to_uint16(x[i]) - low);
+  }
+}
+#endif
+
+// Level bins of one channel: img_as_uint, rescale to 14 bits and round, then // bin_size.
+// Returns false when the channel has non-finite voxels.
+template <typename T>
+bool level_bins(const T* x, std::int64_t n, std::int64_t bin_size, std::uint16_t* bins) {
+  const auto r = detail::reduce_blocks(
+      n, detail::ValueRange<T>{},
+      [&](std::int64_t first, std::int64_t last) {
+        return detail::value_range(x + first, last - first);
+      },
+      detail::ValueRange<T>::merge);
+  if (!r.finite) return false;
+
+  // img_as_uint, as a function of the value; one per case so the voxel loop has no branch.
+  auto with_uint16 = [&](auto&& body) {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (r.min >= T(-1) && r.max <= T(1)) {
+        return body([](T v) { return sk::float_to_uint16(v); });
+      }
+      // Outside [-1, 1] skimage raises; medimg first applies rescale_intensity(x, out_range=
+      // (0, 1)) in the float's precision (its divisor rounded to that precision, as numpy's
+      // value-based casting does). A constant channel is clipped to [0, 1] instead.
+      if (r.min == r.max) {
+        return body([](T v) { return sk::float_to_uint16(std::min(std::max(v, T(0)), T(1))); });
+      }
+      const T low = r.min;
+      const T range = static_cast<T>(static_cast<double>(r.max) - static_cast<double>(r.min));
+      return body([=](T v) { return sk::float_to_uint16(static_cast<T>((v - low) / range)); });
+    } else {
+      const auto max = static_cast<std::int64_t>(r.max);
+      return body([=](T v) { return sk::integer_to_uint16(v, max); });
+    }
+  };
+  with_uint16([&](auto to_uint16) {
+    // to_uint16 is non-decreasing, so the uint16 range is that of the extremes.
+    const std::int64_t low = to_uint16(r.min), high = to_uint16(r.max);
+    const BinEstimate estimate(high - low, bin_size);
+#if MEDIMG_HAS_AVX2_CLONES
+    if (estimate.active() && detail::cpu_has_avx2()) {
+      if constexpr (std::is_same_v<T, float>) {
+        if (r.min >= T(-1) && r.max <= T(1)) {  // to_uint16 is sk::float_to_uint16
+          detail::for_blocks(n, [&](std::int64_t first, std::int64_t last) {
+            certified_bins_avx2(UnitFloatValues{x + first, static_cast<std::int32_t>(low)},
+                                bins + first, last - first, estimate);
+          });
+          return;
+        }
+      }
+      detail::for_blocks(n, [&](std::int64_t first, std::int64_t last) {
+        uint16_values_avx2(x + first, bins + first, last - first, to_uint16, low);
+        certified_bins_avx2(StoredValues{bins + first}, bins + first, last - first, estimate);
+      });
+      return;
+    }
+#endif
+    std::vector<std::uint16_t> lut(static_cast<std::size_t>(high - low + 1));
+    sk::grey_level_bins(low, high, bin_size, lut.data());
+    // Two loops: the conversion vectorises, the table lookup (a gather) does not.
+    detail::for_blocks(n, [&](std::int64_t first, std::int64_t last) {
+      for (std::int64_t i = first; i < last; ++i) {
+        bins[i] = static_cast<std::uint16_t>(to_uint16(x[i]) - low);
+      }
+      look_up_bins(bins + first, last - first, lut.data());
+    });
+  });
+  return true;
+}
+
+}  // namespace medimg::detail::clahe_parts
