@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -107,8 +108,23 @@ std::vector<std::int64_t> count_bins(std::int64_t n, std::int64_t nbins, const b
       });
 }
 
-// count_bins of integer values, bin x − low: eight equal values in a row (a flat background)
-// are counted at once.
+// Whether the 16 values of one byte at v are all equal.
+template <typename T>
+bool sixteen_equal(const T* v) {
+  static_assert(sizeof(T) == 1);
+#if defined(__SSE2__)
+  const __m128i sixteen = _mm_loadu_si128(reinterpret_cast<const __m128i*>(v));
+  std::uint8_t first;
+  std::memcpy(&first, v, 1);
+  return _mm_movemask_epi8(_mm_cmpeq_epi8(sixteen, _mm_set1_epi8(static_cast<char>(first)))) ==
+         0xFFFF;
+#else
+  return std::equal(v + 1, v + 16, v);
+#endif
+}
+
+// count_bins of integer values, bin x − low: eight equal values in a row (a flat background;
+// sixteen for 8-bit values) are counted at once.
 template <typename T>
 std::vector<std::int64_t> count_integers(const T* x, std::int64_t n, std::int64_t low,
                                          std::int64_t nbins, const bool* mask) {
@@ -116,6 +132,20 @@ std::vector<std::int64_t> count_integers(const T* x, std::int64_t n, std::int64_
       n, nbins, [&](std::int64_t i, std::int64_t end, std::int64_t* h, std::int64_t copies) {
         const std::int64_t stride = copies == 4 ? nbins : 0;  // of the interleaved histograms
         const auto bin = [&](std::int64_t k) { return static_cast<std::int64_t>(x[k]) - low; };
+        if constexpr (sizeof(T) == 1) {
+          for (; mask == nullptr && i + 15 < end; i += 16) {
+            if (sixteen_equal(x + i)) {
+              h[bin(i)] += 16;
+              continue;
+            }
+            for (std::int64_t k = i; k < i + 16; k += 4) {
+              ++h[bin(k)];
+              ++h[stride + bin(k + 1)];
+              ++h[2 * stride + bin(k + 2)];
+              ++h[3 * stride + bin(k + 3)];
+            }
+          }
+        }
         for (; mask == nullptr && i + 7 < end; i += 8) {
           bool run = true;
           for (int k = 1; k < 8; ++k) run &= x[i + k] == x[i];
@@ -147,6 +177,28 @@ std::vector<double> cdf_of(const std::vector<std::int64_t>& counts) {
   return cdf;
 }
 
+// y[i] = value_of(x[i]) for 8-bit x, through a table of all 256 values: one load per voxel
+// and no clamp; 16 equal values in a row (a flat background) are filled at once.
+template <typename T, typename O, typename ValueOf>
+void map_bytes(const T* x, O* y, std::int64_t n, ValueOf&& value_of) {
+  constexpr std::int64_t first = std::numeric_limits<T>::min();
+  constexpr std::int64_t count = std::int64_t{std::numeric_limits<T>::max()} - first + 1;
+  O table[count];
+  for (std::int64_t v = 0; v < count; ++v) table[v] = value_of(v + first);
+  detail::for_blocks(n, [&](std::int64_t begin, std::int64_t end) {
+    const auto value = [&](std::int64_t i) { return table[static_cast<std::int64_t>(x[i]) - first]; };
+    std::int64_t i = begin;
+    for (; i + 15 < end; i += 16) {
+      if (sixteen_equal(x + i)) {
+        std::fill(y + i, y + i + 16, value(i));
+        continue;
+      }
+      for (std::int64_t k = i; k < i + 16; ++k) y[k] = value(k);
+    }
+    for (; i < end; ++i) y[i] = value(i);
+  });
+}
+
 // Integers: one bin per value in [min, max], as skimage's bincount path.
 template <typename T, typename O>
 void equalize_integers(const T* x, O* y, std::int64_t n, const bool* mask, const Range<T>& r) {
@@ -165,6 +217,10 @@ void equalize_integers(const T* x, O* y, std::int64_t n, const bool* mask, const
   for (std::int64_t b = 0; b < bins; ++b) lut[b + 1] = static_cast<O>(cdf[b]);
   lut.back() = static_cast<O>(cdf.back());
   const O* table = lut.data() + 1;
+  if constexpr (sizeof(T) == 1) {  // uint8, int8, bool: one entry per value of the type
+    map_bytes(x, y, n, [&](std::int64_t v) { return table[std::clamp<std::int64_t>(v - low, -1, bins)]; });
+    return;
+  }
   const auto value = [&](std::int64_t i) {
     return table[std::clamp<std::int64_t>(static_cast<std::int64_t>(x[i]) - low, -1, bins)];
   };

@@ -81,7 +81,8 @@ def test_equalize_hist_equals_skimage_on_real_images(data_dir, root_dir):
                             exposure.equalize_hist(hu_volume[0], nbins=300), np.float32)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint8, np.int16, np.int32])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint8, np.int8, np.int16,
+                                   np.int32])
 def test_equalize_hist_equals_skimage_on_random_images(dtype):
     rng = np.random.default_rng(np.dtype(dtype).num)
     if dtype in (np.float32, np.float64):
@@ -98,6 +99,24 @@ def test_equalize_hist_equals_skimage_on_random_images(dtype):
     constant = np.full((1, 5, 5), 2.5, dtype)
     assert_close_to_skimage(pp.equalize_hist(constant)[0], exposure.equalize_hist(constant[0]),
                             dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, bool])
+def test_equalize_hist_of_8_bit_images_with_flat_runs(dtype):
+    # 8-bit values are counted and mapped 16 at a time where 16 in a row are equal (a flat
+    # background), one by one elsewhere: runs of every length around 16, at every offset.
+    rng = np.random.default_rng(5)
+    values = [True, False] if dtype is bool else list(range(-5, 6) if dtype is np.int8
+                                                      else range(250, 256))
+    runs = [np.full(rng.integers(1, 40), rng.choice(values)) for _ in range(600)]
+    x = np.concatenate(runs)[:2 * 57 * 53].astype(dtype).reshape(2, 57, 53)
+    mask = rng.random((57, 53)) > 0.5
+    reference = x.astype(np.uint8) if dtype is bool else x  # skimage converts bool (warning)
+    for c in range(2):
+        assert_close_to_skimage(pp.equalize_hist(x)[c], exposure.equalize_hist(reference[c]),
+                                dtype)
+        assert_close_to_skimage(pp.equalize_hist(x, mask=mask)[c],
+                                exposure.equalize_hist(reference[c], mask=mask), dtype)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
