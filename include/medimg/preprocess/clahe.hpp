@@ -28,12 +28,15 @@ struct ClaheOptions {
 };
 
 /// skimage.exposure.equalize_adapthist(channel, kernel_size, clip_limit, nbins) (scikit-image
-/// 0.19) for every channel of a 2D or 3D image, with the same steps and rounding: the
+/// 0.19) for every channel of a 2D or 3D image, with the same steps: the
 /// channel is converted to 16 bits as img_as_uint does, stretched to 14 bits (rescale_intensity
 /// and np.round), binned, padded by reflection (numpy.pad's "reflect", also when the padding
 /// exceeds the image), equalised per contextual region with skimage's clipping and
 /// redistribution, interpolated (multi-)linearly between region mappings in float32 and
-/// finally rescaled to [0, 1]. The result equals skimage's to float32 rounding.
+/// finally rescaled to [0, 1]. Every bin is skimage's; the float32 interpolation may
+/// truncate to a neighbouring 14-bit level where skimage's own float32 sum lies within a few
+/// ulps of an integer (mean absolute difference below 1e-4, at most about two levels; see
+/// docs/preprocess_intensity.md).
 ///
 /// What img_as_uint implies, per dtype: uint8 x → 257 x; int8 and int16: negative values
 /// become 0 (so window CT first); bool → 0 / 65535; float values must lie in [−1, 1] in
