@@ -288,6 +288,19 @@ def test_clahe_rescales_floats_outside_unit_range_first(data_dir):
                             np.float32)
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_voxels_are_found_wherever_they_are(bad):
+    # The value range is taken 16, 8 or 4 floats at a time with a scalar tail: a bad voxel
+    # at any position of a 63-voxel channel (every lane of every width, and the tail).
+    x = np.random.default_rng(0).random((1, 7, 9), dtype=np.float32)
+    for i in range(x.size):
+        y = x.copy()
+        y.flat[i] = bad
+        for kernel in (pp.equalize_hist, pp.clahe):
+            with pytest.raises(medimg.ArgumentError, match="NaN or infinite"):
+                kernel(y)
+
+
 def test_clahe_refuses_bad_options():
     x = np.random.default_rng(0).random((1, 16, 16)).astype(np.float32)
     for clip in (-0.01, 1.01, np.nan):
