@@ -5,6 +5,7 @@
 #include <ATen/ops/argsort.h>
 #include <ATen/ops/cat.h>
 #include <ATen/ops/full.h>
+#include <ATen/ops/isfinite.h>
 #include <ATen/ops/rand.h>
 #include <ATen/ops/randint.h>
 #include <ATen/ops/zeros.h>
@@ -12,6 +13,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
+#include <vector>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -39,6 +41,35 @@ TEST_CASE("clahe returns [0, 1] float32 with the input's geometry") {
   CHECK(y.tensor().min().item<float>() == 0.0f);
   CHECK(y.tensor().max().item<float>() == 1.0f);
   CHECK(medimg::clahe(image.to(at::kDouble)).dtype() == at::kDouble);
+}
+
+TEST_CASE("clahe spans [0, 1] for every shape, kernel and bin count of its fast paths") {
+  // 2D block tables (512², 100 x 77 with a 5-voxel row tail, a kernel the image is not a
+  // multiple of), per-row interpolation (37 x 53, 9 x 1000), a single region with many bins,
+  // float and integer input: each result is finite, rescaled to exactly [0, 1], and keeps the
+  // input's shape. (The Python tests compare the values with scikit-image; this case is what
+  // the sanitizer build runs over these paths.)
+  struct Case {
+    std::int64_t rows, cols;
+    std::vector<std::int64_t> kernel;
+    int nbins;
+  };
+  const Case cases[] = {{512, 512, {}, 256},     {100, 77, {50}, 256}, {100, 77, {30, 20}, 300},
+                        {37, 53, {10, 7}, 128},  {9, 1000, {3, 100}, 64},
+                        {256, 256, {256}, 3000}};
+  for (const auto& c : cases) {
+    const at::Tensor floats = at::rand({1, c.rows, c.cols});
+    const at::Tensor integers = at::randint(0, 65536, {1, c.rows, c.cols}, at::kInt);
+    for (const at::Tensor& values : {floats, integers}) {
+      const auto options = medimg::ClaheOptions().kernel_size(c.kernel).nbins(c.nbins);
+      const at::Tensor y = medimg::clahe(medimg::Image(values), options).tensor();
+      CAPTURE(c.rows, c.cols, c.nbins, values.scalar_type());
+      CHECK(y.sizes() == values.sizes());
+      CHECK(y.isfinite().all().item<bool>());
+      CHECK(y.min().item<float>() == 0.0f);
+      CHECK(y.max().item<float>() == 1.0f);
+    }
+  }
 }
 
 TEST_CASE("clahe with one contextual region is a monotone mapping") {
