@@ -60,6 +60,32 @@ void interpolate_row_generic(const std::uint16_t* bins, std::uint16_t* out, std:
 }
 
 #if MEDIMG_HAS_AVX2_CLONES
+// The levels of a row, eight voxels at a time: truncated, stored as uint16, and their range
+// collected into range[0 .. 1] at the end.
+struct Levels8 {
+  __m256i low, high;
+
+  MEDIMG_AVX2_CLONE explicit Levels8(const std::int32_t* range)
+      : low(_mm256_set1_epi32(range[0])), high(_mm256_set1_epi32(range[1])) {}
+
+  MEDIMG_AVX2_CLONE void store(__m256 value, std::uint16_t* out) {
+    const __m256i level = _mm256_cvttps_epi32(value);  // truncates: value >= 0
+    low = _mm256_min_epi32(low, level);
+    high = _mm256_max_epi32(high, level);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out),
+                     _mm_packus_epi32(_mm256_castsi256_si128(level),
+                                      _mm256_extracti128_si256(level, 1)));
+  }
+
+  MEDIMG_AVX2_CLONE void finish(std::int32_t* range) const {
+    alignas(32) std::int32_t lows[8], highs[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(lows), low);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(highs), high);
+    range[0] = *std::min_element(lows, lows + 8);
+    range[1] = *std::max_element(highs, highs + 8);
+  }
+};
+
 // interpolate_row_generic eight voxels at a time, with the same operations in the same order
 // (GCC does not vectorise the generic loop by itself: it cannot rule out aliasing).
 template <int K>
@@ -73,7 +99,7 @@ MEDIMG_AVX2_CLONE void interpolate_row_avx2(const std::uint16_t* bins, std::uint
     maps[k] = corners[k].maps;
     cyz[k] = _mm256_set1_ps(corners[k].weight);
   }
-  __m256i low = _mm256_set1_epi32(range[0]), high = _mm256_set1_epi32(range[1]);
+  Levels8 levels(range);
   std::int64_t x = 0;
   for (; x + 8 <= width; x += 8) {
     const __m256i b =
@@ -99,18 +125,9 @@ MEDIMG_AVX2_CLONE void interpolate_row_avx2(const std::uint16_t* bins, std::uint
       const __m256 mixed = _mm256_add_ps(from, _mm256_mul_ps(cx, _mm256_sub_ps(to, from)));
       sum = _mm256_add_ps(sum, _mm256_mul_ps(cyz[k], mixed));
     }
-    const __m256i level = _mm256_cvttps_epi32(sum);
-    low = _mm256_min_epi32(low, level);
-    high = _mm256_max_epi32(high, level);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + x),
-                     _mm_packus_epi32(_mm256_castsi256_si128(level),
-                                      _mm256_extracti128_si256(level, 1)));
+    levels.store(sum, out + x);
   }
-  alignas(32) std::int32_t lows[8], highs[8];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(lows), low);
-  _mm256_store_si256(reinterpret_cast<__m256i*>(highs), high);
-  range[0] = *std::min_element(lows, lows + 8);
-  range[1] = *std::max_element(highs, highs + 8);
+  levels.finish(range);
   interpolate_row_generic<K>(bins + x, out + x, width - x, corners, lower + x, upper + x,
                              weight + x, range);
 }
@@ -229,7 +246,7 @@ MEDIMG_AVX2_CLONE void bilinear_row_avx2(const std::uint16_t* bins, std::uint16_
                                          const float* cx, float cy, std::int32_t* range) {
   const float* table = &blocks[0].a;
   const __m256 row_weight = _mm256_set1_ps(cy);
-  __m256i low = _mm256_set1_epi32(range[0]), high = _mm256_set1_epi32(range[1]);
+  Levels8 levels(range);
   std::int64_t x = 0;
   for (; x + 8 <= width; x += 8) {
     const __m256i at = _mm256_add_epi32(
@@ -260,18 +277,9 @@ MEDIMG_AVX2_CLONE void bilinear_row_avx2(const std::uint16_t* bins, std::uint16_
     const __m256 value = _mm256_add_ps(
         _mm256_add_ps(a, _mm256_mul_ps(w, b)),
         _mm256_mul_ps(row_weight, _mm256_add_ps(c, _mm256_mul_ps(w, d))));
-    const __m256i level = _mm256_cvttps_epi32(value);
-    low = _mm256_min_epi32(low, level);
-    high = _mm256_max_epi32(high, level);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + x),
-                     _mm_packus_epi32(_mm256_castsi256_si128(level),
-                                      _mm256_extracti128_si256(level, 1)));
+    levels.store(value, out + x);
   }
-  alignas(32) std::int32_t lows[8], highs[8];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(lows), low);
-  _mm256_store_si256(reinterpret_cast<__m256i*>(highs), high);
-  range[0] = *std::min_element(lows, lows + 8);
-  range[1] = *std::max_element(highs, highs + 8);
+  levels.finish(range);
   bilinear_row_generic(bins + x, out + x, width - x, blocks, column + x, cx + x, cy, range);
 }
 #endif
