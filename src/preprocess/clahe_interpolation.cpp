@@ -173,6 +173,21 @@ void fold_corners(const Corner* corners, std::int64_t n, float* out) {
   fold_corners_generic<K>(corners, n, out);
 }
 
+// body(first, last, part) over [0, rows) in parallel chunks of at least `grain` rows, each
+// collecting its levels' range into part[0 .. 1]; returns the range of all of them.
+template <typename Body>
+std::array<std::int32_t, 2> rows_with_range(std::int64_t rows, std::int64_t grain, Body&& body) {
+  std::mutex merging;
+  std::array<std::int32_t, 2> range{std::numeric_limits<std::int32_t>::max(), 0};
+  parallel_for(0, rows, grain, [&](std::int64_t first, std::int64_t last) {
+    std::int32_t part[2] = {std::numeric_limits<std::int32_t>::max(), 0};
+    body(first, last, part);
+    const std::lock_guard<std::mutex> lock(merging);
+    range = {std::min(range[0], part[0]), std::max(range[1], part[1])};
+  });
+  return range;
+}
+
 // ---- 2D: one table entry per voxel -------------------------------------------------------
 //
 // A voxel of a 2D image lies in block (P_y // k_y, P_x // k_x) of the padded grid and mixes
@@ -299,10 +314,8 @@ std::array<std::int32_t, 2> interpolate_blocks(std::uint16_t* levels,
     cx[x] = static_cast<float>(ax.weight[x]);
   }
   const std::int64_t grain = std::max<std::int64_t>(1, detail::kParallelGrain / width);
-  std::mutex merging;
-  std::array<std::int32_t, 2> range{std::numeric_limits<std::int32_t>::max(), 0};
-  parallel_for(0, ay.size, grain, [&](std::int64_t first, std::int64_t last) {
-    std::int32_t part[2] = {std::numeric_limits<std::int32_t>::max(), 0};
+  return rows_with_range(ay.size, grain, [&](std::int64_t first, std::int64_t last,
+                                         std::int32_t* part) {
     for (std::int64_t y = first; y < last; ++y) {
       const Bilinear* row_blocks =
           blocks.data() + (y + ay.pad_left) / ay.kernel * columns * nbins;
@@ -317,10 +330,7 @@ std::array<std::int32_t, 2> interpolate_blocks(std::uint16_t* levels,
       bilinear_row_generic(levels + y * width, levels + y * width, width, row_blocks, column.data(),
                            cx.data(), cy, part);
     }
-    const std::lock_guard<std::mutex> lock(merging);
-    range = {std::min(range[0], part[0]), std::max(range[1], part[1])};
   });
-  return range;
 }
 
 }  // namespace
@@ -349,10 +359,8 @@ std::array<std::int32_t, 2> interpolate(std::uint16_t* levels, const std::vector
   // corner's (gathers are what the loop waits for).
   const std::int64_t row_table = ax.regions * nbins;
   const bool fold = row_table <= 4 * width;
-  std::mutex merging;
-  std::array<std::int32_t, 2> range{std::numeric_limits<std::int32_t>::max(), 0};
-  parallel_for(0, rows, grain, [&](std::int64_t first, std::int64_t last) {
-    std::int32_t part[2] = {std::numeric_limits<std::int32_t>::max(), 0};
+  return rows_with_range(rows, grain, [&](std::int64_t first, std::int64_t last,
+                                         std::int32_t* part) {
     std::vector<float> folded(static_cast<std::size_t>(fold ? row_table : 0));
     for (std::int64_t row = first; row < last; ++row) {
       const std::int64_t z = row / ay.size, y = row % ay.size;
@@ -396,10 +404,7 @@ std::array<std::int32_t, 2> interpolate(std::uint16_t* levels, const std::vector
           break;
       }
     }
-    const std::lock_guard<std::mutex> lock(merging);
-    range = {std::min(range[0], part[0]), std::max(range[1], part[1])};
   });
-  return range;
 }
 
 }  // namespace medimg::detail::clahe_parts
