@@ -88,26 +88,6 @@ std::vector<std::int64_t> count_in_chunks(std::int64_t n, std::int64_t nbins, Co
   return total;
 }
 
-// Counts bin_of(i) over the selected voxels.
-template <typename BinOf>
-std::vector<std::int64_t> count_bins(std::int64_t n, std::int64_t nbins, const bool* mask,
-                                     BinOf&& bin_of) {
-  return count_in_chunks(
-      n, nbins, [&](std::int64_t i, std::int64_t end, std::int64_t* h, std::int64_t copies) {
-        const std::int64_t stride = copies == 4 ? nbins : 0;  // of the interleaved histograms
-        for (; mask == nullptr && i + 3 < end; i += 4) {
-          ++h[bin_of(i)];
-          ++h[stride + bin_of(i + 1)];
-          ++h[2 * stride + bin_of(i + 2)];
-          ++h[3 * stride + bin_of(i + 3)];
-        }
-        // Voxels outside the mask may lie outside the bins: never index with them.
-        for (; i < end; ++i) {
-          if (mask == nullptr || mask[i]) ++h[bin_of(i)];
-        }
-      });
-}
-
 // Whether the 16 values of one byte at v are all equal.
 template <typename T>
 bool sixteen_equal(const T* v) {
@@ -123,8 +103,8 @@ bool sixteen_equal(const T* v) {
 #endif
 }
 
-// count_bins of integer values, bin x − low: eight equal values in a row (a flat background;
-// sixteen for 8-bit values) are counted at once.
+// Counts the selected integer values x, bin x − low (count_in_chunks): eight equal values in
+// a row (a flat background; sixteen for 8-bit values) are counted at once.
 template <typename T>
 std::vector<std::int64_t> count_integers(const T* x, std::int64_t n, std::int64_t low,
                                          std::int64_t nbins, const bool* mask) {
@@ -433,97 +413,137 @@ MEDIMG_AVX2_CLONE Estimate8 estimate8(__m256 v, const Certified& c) {
   return s;
 }
 
-// Counts numpy's bins of the selected values among x[0 .. n) into `copies` interleaved
-// histograms h (see count_in_chunks); the uncertain ones by Table::bin_of. Eight values of
-// one bin (a flat background) are counted at once.
-MEDIMG_AVX2_CLONE void count_certified_avx2(const float* x, const bool* mask, std::int64_t n,
-                                            const Certified& c, const Table<float>& t,
-                                            std::int64_t* h, std::int64_t copies) {
-  const std::int64_t stride = copies == 4 ? t.nbins : 0;  // of the interleaved histograms
-  std::int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const Estimate8 s = estimate8(_mm256_loadu_ps(x + i), c);
-    alignas(32) std::int32_t bins[8];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(bins), s.bin);
-    const int uncertain = ~_mm256_movemask_ps(s.bin_certain) & 0xFF;
-    const __m256i same = _mm256_cmpeq_epi32(s.bin, _mm256_set1_epi32(bins[0]));
-    if (uncertain == 0 && mask == nullptr && _mm256_movemask_epi8(same) == -1) {
-      h[bins[0]] += 8;
-      continue;
-    }
-    for (int lanes = uncertain; lanes != 0; lanes &= lanes - 1) {
-      const int l = __builtin_ctz(static_cast<unsigned>(lanes));
-      bins[l] = t.bin_of(x[i + l]);
-    }
-    if (mask != nullptr) {
-      for (int k = 0; k < 8; ++k) h[bins[k]] += mask[i + k];
-      continue;
-    }
-    for (int k = 0; k < 8; k += 4) {
-      ++h[bins[k]];
-      ++h[stride + bins[k + 1]];
-      ++h[2 * stride + bins[k + 2]];
-      ++h[3 * stride + bins[k + 3]];
-    }
-  }
-  for (; i < n; ++i) h[t.bin_of(x[i])] += mask == nullptr || mask[i];
+// Table::bin_of of 8 values: the estimate, then numpy's two corrections against the edges
+// (gathered). The edges increase strictly (Table::bins_are_exact), so at most one applies.
+MEDIMG_AVX2_CLONE __m256i exact_bins8(const float* x, const Certified& c, const Table<float>& t) {
+  const __m256 v = _mm256_loadu_ps(x);
+  const __m256i bin = estimate8(v, c).bin;
+  const __m256 low = _mm256_i32gather_ps(t.edges, bin, 4);
+  const __m256 high = _mm256_i32gather_ps(t.edges, _mm256_add_epi32(bin, _mm256_set1_epi32(1)), 4);
+  const __m256i above_first = _mm256_cmpgt_epi32(bin, _mm256_setzero_si256());
+  const __m256i below_last =
+      _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<std::int32_t>(t.nbins - 1)), bin);
+  // Lanes of −1 (true) added or subtracted.
+  const __m256i down =
+      _mm256_and_si256(above_first, _mm256_castps_si256(_mm256_cmp_ps(v, low, _CMP_LT_OQ)));
+  const __m256i up =
+      _mm256_and_si256(below_last, _mm256_castps_si256(_mm256_cmp_ps(v, high, _CMP_GE_OQ)));
+  return _mm256_sub_epi32(_mm256_add_epi32(bin, down), up);
 }
 
-// One interpolation segment: slope, centre and CDF value (the last two are float values).
-struct alignas(16) Segment {
-  double slope;
-  float x, cdf;
+// numpy's bins of the values x[0 .. n) into bins, and their counts among the selected ones
+// into `copies` interleaved histograms h (see count_in_chunks). One pass of certified
+// estimates, counted as they come (eight of one bin, a flat background, at once); the groups
+// of eight with an uncertain lane are recomputed exactly after each chunk and their counts
+// corrected, so that the loop has no data-dependent branch but the flat-run test.
+MEDIMG_AVX2_CLONE void count_certified_avx2(const float* x, const bool* mask, std::int64_t n,
+                                            const Certified& c, const Table<float>& t,
+                                            std::uint32_t* bins, std::int64_t* h,
+                                            std::int64_t copies) {
+  constexpr int kChunk = 256;  // groups of eight
+  std::int64_t uncertain_groups[kChunk];
+  const std::int64_t stride = copies == 4 ? t.nbins : 0;  // of the interleaved histograms
+  const auto counted = [mask](std::int64_t i) -> std::int64_t {
+    return mask == nullptr || mask[i];
+  };
+  std::int64_t i = 0;
+  while (i + 8 <= n) {
+    int uncertain = 0;
+    for (int k = 0; k < kChunk && i + 8 <= n; ++k, i += 8) {
+      const Estimate8 s = estimate8(_mm256_loadu_ps(x + i), c);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(bins + i), s.bin);
+      uncertain_groups[uncertain] = i;
+      uncertain += _mm256_movemask_ps(s.bin_certain) != 0xFF;
+      const std::uint32_t* b = bins + i;
+      if (mask != nullptr) {
+        for (int l = 0; l < 8; ++l) h[b[l]] += mask[i + l];
+        continue;
+      }
+      if (_mm256_movemask_epi8(_mm256_cmpeq_epi32(s.bin, _mm256_set1_epi32(b[0]))) == -1) {
+        h[b[0]] += 8;
+        continue;
+      }
+      for (int l = 0; l < 8; l += 4) {
+        ++h[b[l]];
+        ++h[stride + b[l + 1]];
+        ++h[2 * stride + b[l + 2]];
+        ++h[3 * stride + b[l + 3]];
+      }
+    }
+    for (int k = 0; k < uncertain; ++k) {
+      const std::int64_t g = uncertain_groups[k];
+      alignas(32) std::uint32_t exact[8];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(exact), exact_bins8(x + g, c, t));
+      for (int l = 0; l < 8; ++l) {
+        h[bins[g + l]] -= counted(g + l);
+        h[exact[l]] += counted(g + l);
+        bins[g + l] = exact[l];
+      }
+    }
+  }
+  for (; i < n; ++i) {
+    bins[i] = static_cast<std::uint32_t>(t.bin_of(x[i]));
+    h[bins[i]] += counted(i);
+  }
+}
+
+// One interpolation segment in float64 (the centre and the CDF value are float values): one
+// aligned 32-byte load.
+struct alignas(32) Segment {
+  double slope, x, cdf, unused;
 };
 
-// slope[j] * (v − xs[j]) + cdf[j] in float64 for 4 values, rounded to float. Four 16-byte
-// loads and a transpose: cheaper here than three gathers.
+// slope[j] * (v − xs[j]) + cdf[j] in float64 for 4 values, rounded to float: four loads and a
+// transpose, cheaper here than three gathers.
 MEDIMG_AVX2_CLONE __m128 segment4(__m128 v, const std::int32_t* j, const Segment* segments) {
-  const auto entry = [segments](std::int32_t k) {
-    return _mm_load_ps(reinterpret_cast<const float*>(segments + k));
-  };
-  const __m256d a =
-      _mm256_castps_pd(_mm256_insertf128_ps(_mm256_castps128_ps256(entry(j[0])), entry(j[2]), 1));
-  const __m256d b =
-      _mm256_castps_pd(_mm256_insertf128_ps(_mm256_castps128_ps256(entry(j[1])), entry(j[3]), 1));
-  const __m256d slope = _mm256_unpacklo_pd(a, b);                   // s0 s1 | s2 s3
-  const __m256 pairs = _mm256_castpd_ps(_mm256_unpackhi_pd(a, b));  // x0 c0 x1 c1 | x2 ..
-  const __m256 split = _mm256_permutevar8x32_ps(pairs, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7));
-  const __m256d xs = _mm256_cvtps_pd(_mm256_castps256_ps128(split));
-  const __m256d cdf = _mm256_cvtps_pd(_mm256_extractf128_ps(split, 1));
+  const auto* s = reinterpret_cast<const double*>(segments);
+  const __m256d e0 = _mm256_load_pd(s + 4 * j[0]), e1 = _mm256_load_pd(s + 4 * j[1]);
+  const __m256d e2 = _mm256_load_pd(s + 4 * j[2]), e3 = _mm256_load_pd(s + 4 * j[3]);
+  const __m256d low = _mm256_unpacklo_pd(e0, e1);   // s0 s1 c0 c1
+  const __m256d high = _mm256_unpacklo_pd(e2, e3);  // s2 s3 c2 c3
+  const __m256d xs_low = _mm256_unpackhi_pd(e0, e1), xs_high = _mm256_unpackhi_pd(e2, e3);
+  const __m256d slope = _mm256_permute2f128_pd(low, high, 0x20);
+  const __m256d cdf = _mm256_permute2f128_pd(low, high, 0x31);
+  const __m256d xs = _mm256_permute2f128_pd(xs_low, xs_high, 0x20);
   const __m256d d = _mm256_sub_pd(_mm256_cvtps_pd(v), xs);
   return _mm256_cvtpd_ps(_mm256_add_pd(_mm256_mul_pd(slope, d), cdf));
 }
 
-// interpolate_generic for n float values, their bins and segments certified from the estimate
-// (the uncertain ones by Table::bin_of and interpolate_generic).
-MEDIMG_AVX2_CLONE void certified_interpolate_avx2(const float* x, float* y, std::int64_t n,
-                                                  const Certified& c, const Table<float>& t,
+// interpolate_generic for n float values and their bins, the side of each bin's centre
+// certified from numpy's estimate g (non-decreasing in v): g − bin is below 1/2 by more than
+// the centres' margin left of the centre and above it by more right of it; the values
+// (nearly) on a centre take interpolate_generic.
+MEDIMG_AVX2_CLONE void certified_interpolate_avx2(const float* x, const std::uint32_t* bins,
+                                                  float* y, std::int64_t n, const Certified& c,
                                                   const Segment* segments, const Knots& k) {
-  const auto exact = [&](std::int64_t i) {
-    const auto bin = static_cast<std::uint32_t>(t.bin_of(x[i]));
-    interpolate_generic(x + i, y + i, 1, &bin, k.x.data(), k.cdf.data(), k.slope.data(), t.nbins);
-  };
+  const auto nbins = static_cast<std::int64_t>(k.x.size());
+  const __m256 first = _mm256_set1_ps(c.first), norm = _mm256_set1_ps(c.norm);
   const __m256 centre_low = _mm256_set1_ps(c.centre_low);
   const __m256 centre_high = _mm256_set1_ps(c.centre_high);
   const __m256 below = _mm256_set1_ps(static_cast<float>(k.cdf.front()));
   const __m256 above = _mm256_set1_ps(static_cast<float>(k.cdf.back()));
-  const __m256i last_segment = _mm256_set1_epi32(static_cast<std::int32_t>(t.nbins - 2));
+  const __m256i first_bin = _mm256_setzero_si256();
+  const __m256i last_bin = _mm256_set1_epi32(static_cast<std::int32_t>(nbins - 1));
+  const __m256i last_segment = _mm256_set1_epi32(static_cast<std::int32_t>(nbins - 2));
   std::int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256 v = _mm256_loadu_ps(x + i);
-    const Estimate8 s = estimate8(v, c);
-    const __m256 left = _mm256_cmp_ps(s.fraction, centre_low, _CMP_LT_OQ);  // v < centre
-    const __m256 right = _mm256_cmp_ps(s.fraction, centre_high, _CMP_GT_OQ);
-    const int uncertain =
-        ~_mm256_movemask_ps(_mm256_and_ps(s.bin_certain, _mm256_or_ps(left, right))) & 0xFF;
-    const __m256 first_end = _mm256_and_ps(s.at_first, left);   // v < xs[0]
-    const __m256 last_end = _mm256_andnot_ps(left, s.at_last);  // v >= xs[nbins − 1]
+    const __m256i bin = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bins + i));
+    const __m256 fraction = _mm256_sub_ps(_mm256_mul_ps(_mm256_sub_ps(v, first), norm),
+                                          _mm256_cvtepi32_ps(bin));
+    const __m256 left = _mm256_cmp_ps(fraction, centre_low, _CMP_LT_OQ);  // v < centre
+    const __m256 right = _mm256_cmp_ps(fraction, centre_high, _CMP_GT_OQ);
+    const int uncertain = ~_mm256_movemask_ps(_mm256_or_ps(left, right)) & 0xFF;
+    const __m256 first_end =  // v < xs[0]
+        _mm256_and_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(bin, first_bin)), left);
+    const __m256 last_end =  // v >= xs[nbins − 1]
+        _mm256_andnot_ps(left, _mm256_castsi256_ps(_mm256_cmpeq_epi32(bin, last_bin)));
     __m256 out;
-    if (uncertain == 0 && _mm256_movemask_ps(_mm256_or_ps(first_end, last_end)) == 0xFF) {
+    if (_mm256_movemask_ps(_mm256_or_ps(first_end, last_end)) == 0xFF) {
       out = _mm256_blendv_ps(above, below, first_end);  // all beyond the ends: no segment
     } else {
       // The segment: the bin, or the one before left of the centre (left is −1 there).
-      __m256i j = _mm256_add_epi32(s.bin, _mm256_castps_si256(left));
+      __m256i j = _mm256_add_epi32(bin, _mm256_castps_si256(left));
       j = _mm256_min_epi32(_mm256_max_epi32(j, _mm256_setzero_si256()), last_segment);
       alignas(32) std::int32_t js[8];
       _mm256_store_si256(reinterpret_cast<__m256i*>(js), j);
@@ -535,10 +555,13 @@ MEDIMG_AVX2_CLONE void certified_interpolate_avx2(const float* x, float* y, std:
     }
     _mm256_storeu_ps(y + i, out);
     for (int lanes = uncertain; lanes != 0; lanes &= lanes - 1) {
-      exact(i + __builtin_ctz(static_cast<unsigned>(lanes)));
+      const std::int64_t l = i + __builtin_ctz(static_cast<unsigned>(lanes));
+      interpolate_generic(x + l, y + l, 1, bins + l, k.x.data(), k.cdf.data(), k.slope.data(),
+                          nbins);
     }
   }
-  for (; i < n; ++i) exact(i);
+  interpolate_generic(x + i, y + i, n - i, bins + i, k.x.data(), k.cdf.data(), k.slope.data(),
+                      nbins);
 }
 #endif
 
@@ -581,39 +604,50 @@ void equalize_floats(const T* x, O* y, std::int64_t n, const bool* mask, const R
       knots.slope[b] = (knots.cdf[b + 1] - knots.cdf[b]) / (knots.x[b + 1] - knots.x[b]);
     }
   };
+  // numpy.histogram's binning; each voxel's bin is kept for the interpolation, whose segment
+  // is that bin or the one before, depending on the side of the bin's centre.
+  std::optional<Certified> certified;
 #if MEDIMG_HAS_AVX2_CLONES
   if constexpr (std::is_same_v<T, float> && std::is_same_v<O, float>) {
-    const auto certified =
-        exact_bins && centred && detail::cpu_has_avx2() ? certify(table, knots.x) : std::nullopt;
+    if (exact_bins && centred && detail::cpu_has_avx2()) certified = certify(table, knots.x);
+  }
+#endif
+  const std::unique_ptr<std::uint32_t[]> bins(new std::uint32_t[static_cast<std::size_t>(n)]);
+  const std::uint32_t* bin = bins.get();
+  const auto bin_and_count = [&]() -> std::vector<std::int64_t> {
+#if MEDIMG_HAS_AVX2_CLONES
+    if constexpr (std::is_same_v<T, float>) {
+      if (certified) {
+        const auto count = [&](std::int64_t first, std::int64_t last, std::int64_t* h,
+                               std::int64_t copies) {
+          count_certified_avx2(x + first, mask == nullptr ? nullptr : mask + first, last - first,
+                               *certified, table, bins.get() + first, h, copies);
+        };
+        return count_in_chunks(n, nbins, count);
+      }
+    }
+#endif
+    detail::for_blocks(n, [&](std::int64_t begin, std::int64_t end) {
+      bin_values(x + begin, bins.get() + begin, end - begin, table);
+    });
+    return count_integers(bin, n, 0, nbins, mask);
+  };
+  set_cdf(cdf_of(bin_and_count()));
+#if MEDIMG_HAS_AVX2_CLONES
+  if constexpr (std::is_same_v<T, float> && std::is_same_v<O, float>) {
     if (certified) {
-      set_cdf(cdf_of(count_in_chunks(
-          n, nbins,
-          [&](std::int64_t first, std::int64_t last, std::int64_t* h, std::int64_t copies) {
-            count_certified_avx2(x + first, mask == nullptr ? nullptr : mask + first, last - first,
-                                 *certified, table, h, copies);
-          })));
       std::vector<Segment> segments(static_cast<std::size_t>(nbins));
       for (std::int64_t b = 0; b < nbins; ++b) {
-        segments[b] = {knots.slope[b], static_cast<float>(knots.x[b]),
-                       static_cast<float>(knots.cdf[b])};
+        segments[b] = {knots.slope[b], knots.x[b], knots.cdf[b], 0.0};
       }
       detail::for_blocks(n, [&](std::int64_t begin, std::int64_t end) {
-        certified_interpolate_avx2(x + begin, y + begin, end - begin, *certified, table,
+        certified_interpolate_avx2(x + begin, bin + begin, y + begin, end - begin, *certified,
                                    segments.data(), knots);
       });
       return;
     }
   }
 #endif
-  // numpy.histogram's binning; each voxel's bin is kept for the interpolation, whose segment
-  // is that bin or the one before, depending on the side of the bin's centre.
-  const std::unique_ptr<std::uint32_t[]> bins(new std::uint32_t[static_cast<std::size_t>(n)]);
-  detail::for_blocks(n, [&](std::int64_t begin, std::int64_t end) {
-    bin_values(x + begin, bins.get() + begin, end - begin, table);
-  });
-  const std::uint32_t* bin = bins.get();
-  set_cdf(cdf_of(count_bins(n, nbins, mask,
-                            [=](std::int64_t i) { return static_cast<std::int64_t>(bin[i]); })));
   detail::for_blocks(n, [&](std::int64_t begin, std::int64_t end) {
     if (exact_bins && centred) {
       interpolate_values(x + begin, y + begin, end - begin, bin + begin, knots);
