@@ -6,8 +6,11 @@
 #include <ATen/ops/zeros.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "medimg/core/error.hpp"
 
@@ -32,6 +35,102 @@ TEST_CASE("equalize_hist of floats interpolates the CDF between bin centres") {
   CHECK(y[0][0][0].item<float>() == static_cast<float>(1.0f / 3));   // below the first centre
   CHECK(y[0][0][1].item<float>() == Approx(2.0 / 3).epsilon(1e-7));  // halfway
   CHECK(y[0][0][2].item<float>() == 1.0f);                           // beyond the last centre
+}
+
+namespace {
+
+// skimage's equalize_hist of float32 values written plainly: edges from linspace in float64
+// rounded to float32, each value's bin by binary search over them (the last bin closed),
+// the CDF over the selected values rounded to float32, numpy.interp in float64 between the
+// float32 bin centres.
+std::vector<float> skimage_equalize(const std::vector<float>& x, const std::vector<bool>& mask,
+                                    int nbins) {
+  float low = std::numeric_limits<float>::max(), high = std::numeric_limits<float>::lowest();
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    low = mask[i] ? std::min(low, x[i]) : low;
+    high = mask[i] ? std::max(high, x[i]) : high;
+  }
+  std::vector<float> edges(nbins + 1);
+  for (int b = 0; b < nbins; ++b) {
+    edges[b] = static_cast<float>(b * ((static_cast<double>(high) - low) / nbins) + low);
+  }
+  edges[nbins] = high;
+  std::vector<double> cdf(nbins, 0.0);
+  double total = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (!mask[i]) continue;
+    const auto above = std::upper_bound(edges.begin(), edges.end() - 1, x[i]);
+    cdf[static_cast<std::size_t>(above - edges.begin()) - 1] += 1;
+    total += 1;
+  }
+  std::vector<double> centres(nbins);
+  double sum = 0;
+  for (int b = 0; b < nbins; ++b) {
+    cdf[b] = static_cast<float>((sum += cdf[b]) / total);
+    centres[b] = static_cast<float>((edges[b] + edges[b + 1]) / 2.0f);
+  }
+  std::vector<float> y(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double v = x[i];
+    double out = v < centres.front() ? cdf.front() : cdf.back();
+    if (v >= centres.front() && v < centres.back()) {
+      const auto j = static_cast<std::size_t>(
+          std::upper_bound(centres.begin(), centres.end(), v) - centres.begin() - 1);
+      const double slope = (cdf[j + 1] - cdf[j]) / (centres[j + 1] - centres[j]);
+      out = centres[j] == v ? cdf[j] : slope * (v - centres[j]) + cdf[j];
+    }
+    y[i] = static_cast<float>(out);
+  }
+  return y;
+}
+
+}  // namespace
+
+TEST_CASE("equalize_hist of float32 is skimage's on bin edges, centres and in between") {
+  // Every edge and centre of 100 bins over [low, high] and the floats either side of them
+  // (where the estimate (v - first) * norm cannot tell the bin or the side of the centre),
+  // spread over random values, with and without a mask. An uneven range, so that the
+  // estimate is a float step off at some edges.
+  const float low = -1.4987f, high = 1.9931f;
+  const int nbins = 100;
+  const auto edge = [&](int b) {
+    return static_cast<float>(b * ((static_cast<double>(high) - low) / nbins) + low);
+  };
+  std::vector<float> special;
+  for (int b = 0; b < nbins; ++b) {
+    for (float v : {edge(b), (edge(b) + edge(b + 1)) / 2.0f}) {
+      special.push_back(v);
+      special.push_back(std::nextafter(v, -9.0f));
+      special.push_back(std::nextafter(v, 9.0f));
+    }
+  }
+  std::vector<float> x;
+  std::uint32_t state = 12345;  // a fixed LCG: the same values on every platform
+  for (std::size_t i = 0; i < 5000; ++i) {
+    state = state * 1664525u + 1013904223u;
+    const float random = low + (high - low) * static_cast<float>(state >> 8) / 16777216.0f;
+    x.push_back(i % 3 == 0 && i / 3 < special.size() ? special[i / 3] : random);
+  }
+  for (float& v : x) v = std::min(std::max(v, low), high);
+  x.push_back(low);
+  x.push_back(high);
+  std::vector<bool> all(x.size(), true), some(x.size());
+  std::vector<std::uint8_t> some_bytes(x.size());
+  // Every fifth voxel left out (low and high, the last two, stay in).
+  for (std::size_t i = 0; i < x.size(); ++i) some_bytes[i] = some[i] = i % 5 != 2;
+  const at::Tensor image = at::tensor(x).reshape({1, 1, -1});
+  const at::Tensor mask = at::tensor(some_bytes).ne(0).reshape({1, -1});
+  for (const bool masked : {false, true}) {
+    const auto expected = skimage_equalize(x, masked ? some : all, nbins);
+    const at::Tensor got =
+        medimg::equalize_hist(medimg::Image(image), nbins, masked ? mask : at::Tensor())
+            .tensor()
+            .contiguous();
+    const float* y = got.data_ptr<float>();
+    std::int64_t differ = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) differ += y[i] != expected[i];
+    CHECK(differ == 0);
+  }
 }
 
 TEST_CASE("equalize_hist takes the histogram from the mask and maps every voxel") {
