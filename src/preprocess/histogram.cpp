@@ -431,15 +431,14 @@ MEDIMG_AVX2_CLONE __m256i exact_bins8(const float* x, const Certified& c, const 
   return _mm256_sub_epi32(_mm256_add_epi32(bin, down), up);
 }
 
-// numpy's bins of the values x[0 .. n) into bins, and their counts among the selected ones
-// into `copies` interleaved histograms h (see count_in_chunks). One pass of certified
-// estimates, counted as they come (eight of one bin, a flat background, at once); the groups
-// of eight with an uncertain lane are recomputed exactly after each chunk and their counts
-// corrected, so that the loop has no data-dependent branch but the flat-run test.
+// Counts numpy's bins of the selected values among x[0 .. n) into `copies` interleaved
+// histograms h (see count_in_chunks). One pass of certified estimates, counted as they come
+// (eight of one bin, a flat background, at once); the groups of eight with an uncertain lane
+// are recomputed exactly after each chunk and their counts corrected, so that the loop has
+// no data-dependent branch but the flat-run test.
 MEDIMG_AVX2_CLONE void count_certified_avx2(const float* x, const bool* mask, std::int64_t n,
                                             const Certified& c, const Table<float>& t,
-                                            std::uint32_t* bins, std::int64_t* h,
-                                            std::int64_t copies) {
+                                            std::int64_t* h, std::int64_t copies) {
   constexpr int kChunk = 256;  // groups of eight
   std::int64_t uncertain_groups[kChunk];
   const std::int64_t stride = copies == 4 ? t.nbins : 0;  // of the interleaved histograms
@@ -451,10 +450,10 @@ MEDIMG_AVX2_CLONE void count_certified_avx2(const float* x, const bool* mask, st
     int uncertain = 0;
     for (int k = 0; k < kChunk && i + 8 <= n; ++k, i += 8) {
       const Estimate8 s = estimate8(_mm256_loadu_ps(x + i), c);
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(bins + i), s.bin);
+      alignas(32) std::uint32_t b[8];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(b), s.bin);
       uncertain_groups[uncertain] = i;
       uncertain += _mm256_movemask_ps(s.bin_certain) != 0xFF;
-      const std::uint32_t* b = bins + i;
       if (mask != nullptr) {
         for (int l = 0; l < 8; ++l) h[b[l]] += mask[i + l];
         continue;
@@ -472,19 +471,17 @@ MEDIMG_AVX2_CLONE void count_certified_avx2(const float* x, const bool* mask, st
     }
     for (int k = 0; k < uncertain; ++k) {
       const std::int64_t g = uncertain_groups[k];
-      alignas(32) std::uint32_t exact[8];
+      alignas(32) std::uint32_t estimate[8], exact[8];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(estimate),
+                         estimate8(_mm256_loadu_ps(x + g), c).bin);
       _mm256_store_si256(reinterpret_cast<__m256i*>(exact), exact_bins8(x + g, c, t));
       for (int l = 0; l < 8; ++l) {
-        h[bins[g + l]] -= counted(g + l);
+        h[estimate[l]] -= counted(g + l);
         h[exact[l]] += counted(g + l);
-        bins[g + l] = exact[l];
       }
     }
   }
-  for (; i < n; ++i) {
-    bins[i] = static_cast<std::uint32_t>(t.bin_of(x[i]));
-    h[bins[i]] += counted(i);
-  }
+  for (; i < n; ++i) h[t.bin_of(x[i])] += counted(i);
 }
 
 // One interpolation segment in float64 (the centre and the CDF value are float values): one
@@ -509,41 +506,39 @@ MEDIMG_AVX2_CLONE __m128 segment4(__m128 v, const std::int32_t* j, const Segment
   return _mm256_cvtpd_ps(_mm256_add_pd(_mm256_mul_pd(slope, d), cdf));
 }
 
-// interpolate_generic for n float values and their bins, the side of each bin's centre
-// certified from numpy's estimate g (non-decreasing in v): g − bin is below 1/2 by more than
-// the centres' margin left of the centre and above it by more right of it; the values
-// (nearly) on a centre take interpolate_generic.
-MEDIMG_AVX2_CLONE void certified_interpolate_avx2(const float* x, const std::uint32_t* bins,
-                                                  float* y, std::int64_t n, const Certified& c,
+// interpolate_generic for n float values, their segments from numpy's estimate g: with
+// e = int(g) (clamped to the bins) the segment is e where g − e ≥ 1/2, else e − 1. g is
+// non-decreasing in v, so a fraction g − e below 1/2 by more than the centres' margin puts v
+// left of centre e and one above it by more puts v right of it. Near an edge the fraction is
+// near 0 or 1, so the segment is certain there even where the bin is not: only values
+// (nearly) on a centre take Table::bin_of and interpolate_generic.
+MEDIMG_AVX2_CLONE void certified_interpolate_avx2(const float* x, float* y, std::int64_t n,
+                                                  const Certified& c, const Table<float>& t,
                                                   const Segment* segments, const Knots& k) {
-  const auto nbins = static_cast<std::int64_t>(k.x.size());
-  const __m256 first = _mm256_set1_ps(c.first), norm = _mm256_set1_ps(c.norm);
+  const auto exact = [&](std::int64_t i) {
+    const auto bin = static_cast<std::uint32_t>(t.bin_of(x[i]));
+    interpolate_generic(x + i, y + i, 1, &bin, k.x.data(), k.cdf.data(), k.slope.data(), t.nbins);
+  };
   const __m256 centre_low = _mm256_set1_ps(c.centre_low);
   const __m256 centre_high = _mm256_set1_ps(c.centre_high);
   const __m256 below = _mm256_set1_ps(static_cast<float>(k.cdf.front()));
   const __m256 above = _mm256_set1_ps(static_cast<float>(k.cdf.back()));
-  const __m256i first_bin = _mm256_setzero_si256();
-  const __m256i last_bin = _mm256_set1_epi32(static_cast<std::int32_t>(nbins - 1));
-  const __m256i last_segment = _mm256_set1_epi32(static_cast<std::int32_t>(nbins - 2));
+  const __m256i last_segment = _mm256_set1_epi32(static_cast<std::int32_t>(t.nbins - 2));
   std::int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256 v = _mm256_loadu_ps(x + i);
-    const __m256i bin = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bins + i));
-    const __m256 fraction = _mm256_sub_ps(_mm256_mul_ps(_mm256_sub_ps(v, first), norm),
-                                          _mm256_cvtepi32_ps(bin));
-    const __m256 left = _mm256_cmp_ps(fraction, centre_low, _CMP_LT_OQ);  // v < centre
-    const __m256 right = _mm256_cmp_ps(fraction, centre_high, _CMP_GT_OQ);
+    const Estimate8 s = estimate8(v, c);
+    const __m256 left = _mm256_cmp_ps(s.fraction, centre_low, _CMP_LT_OQ);  // v < centre
+    const __m256 right = _mm256_cmp_ps(s.fraction, centre_high, _CMP_GT_OQ);
     const int uncertain = ~_mm256_movemask_ps(_mm256_or_ps(left, right)) & 0xFF;
-    const __m256 first_end =  // v < xs[0]
-        _mm256_and_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(bin, first_bin)), left);
-    const __m256 last_end =  // v >= xs[nbins − 1]
-        _mm256_andnot_ps(left, _mm256_castsi256_ps(_mm256_cmpeq_epi32(bin, last_bin)));
+    const __m256 first_end = _mm256_and_ps(s.at_first, left);   // v < xs[0]
+    const __m256 last_end = _mm256_andnot_ps(left, s.at_last);  // v >= xs[nbins − 1]
     __m256 out;
     if (_mm256_movemask_ps(_mm256_or_ps(first_end, last_end)) == 0xFF) {
       out = _mm256_blendv_ps(above, below, first_end);  // all beyond the ends: no segment
     } else {
       // The segment: the bin, or the one before left of the centre (left is −1 there).
-      __m256i j = _mm256_add_epi32(bin, _mm256_castps_si256(left));
+      __m256i j = _mm256_add_epi32(s.bin, _mm256_castps_si256(left));
       j = _mm256_min_epi32(_mm256_max_epi32(j, _mm256_setzero_si256()), last_segment);
       alignas(32) std::int32_t js[8];
       _mm256_store_si256(reinterpret_cast<__m256i*>(js), j);
@@ -555,13 +550,10 @@ MEDIMG_AVX2_CLONE void certified_interpolate_avx2(const float* x, const std::uin
     }
     _mm256_storeu_ps(y + i, out);
     for (int lanes = uncertain; lanes != 0; lanes &= lanes - 1) {
-      const std::int64_t l = i + __builtin_ctz(static_cast<unsigned>(lanes));
-      interpolate_generic(x + l, y + l, 1, bins + l, k.x.data(), k.cdf.data(), k.slope.data(),
-                          nbins);
+      exact(i + __builtin_ctz(static_cast<unsigned>(lanes)));
     }
   }
-  interpolate_generic(x + i, y + i, n - i, bins + i, k.x.data(), k.cdf.data(), k.slope.data(),
-                      nbins);
+  for (; i < n; ++i) exact(i);
 }
 #endif
 
@@ -604,50 +596,37 @@ void equalize_floats(const T* x, O* y, std::int64_t n, const bool* mask, const R
       knots.slope[b] = (knots.cdf[b + 1] - knots.cdf[b]) / (knots.x[b + 1] - knots.x[b]);
     }
   };
-  // numpy.histogram's binning; each voxel's bin is kept for the interpolation, whose segment
-  // is that bin or the one before, depending on the side of the bin's centre.
-  std::optional<Certified> certified;
 #if MEDIMG_HAS_AVX2_CLONES
   if constexpr (std::is_same_v<T, float> && std::is_same_v<O, float>) {
-    if (exact_bins && centred && detail::cpu_has_avx2()) certified = certify(table, knots.x);
-  }
-#endif
-  const std::unique_ptr<std::uint32_t[]> bins(new std::uint32_t[static_cast<std::size_t>(n)]);
-  const std::uint32_t* bin = bins.get();
-  const auto bin_and_count = [&]() -> std::vector<std::int64_t> {
-#if MEDIMG_HAS_AVX2_CLONES
-    if constexpr (std::is_same_v<T, float>) {
-      if (certified) {
-        const auto count = [&](std::int64_t first, std::int64_t last, std::int64_t* h,
-                               std::int64_t copies) {
-          count_certified_avx2(x + first, mask == nullptr ? nullptr : mask + first, last - first,
-                               *certified, table, bins.get() + first, h, copies);
-        };
-        return count_in_chunks(n, nbins, count);
-      }
-    }
-#endif
-    detail::for_blocks(n, [&](std::int64_t begin, std::int64_t end) {
-      bin_values(x + begin, bins.get() + begin, end - begin, table);
-    });
-    return count_integers(bin, n, 0, nbins, mask);
-  };
-  set_cdf(cdf_of(bin_and_count()));
-#if MEDIMG_HAS_AVX2_CLONES
-  if constexpr (std::is_same_v<T, float> && std::is_same_v<O, float>) {
+    const auto certified =
+        exact_bins && centred && detail::cpu_has_avx2() ? certify(table, knots.x) : std::nullopt;
     if (certified) {
+      set_cdf(cdf_of(count_in_chunks(
+          n, nbins,
+          [&](std::int64_t first, std::int64_t last, std::int64_t* h, std::int64_t copies) {
+            count_certified_avx2(x + first, mask == nullptr ? nullptr : mask + first, last - first,
+                                 *certified, table, h, copies);
+          })));
       std::vector<Segment> segments(static_cast<std::size_t>(nbins));
       for (std::int64_t b = 0; b < nbins; ++b) {
         segments[b] = {knots.slope[b], knots.x[b], knots.cdf[b], 0.0};
       }
       detail::for_blocks(n, [&](std::int64_t begin, std::int64_t end) {
-        certified_interpolate_avx2(x + begin, bin + begin, y + begin, end - begin, *certified,
+        certified_interpolate_avx2(x + begin, y + begin, end - begin, *certified, table,
                                    segments.data(), knots);
       });
       return;
     }
   }
 #endif
+  // numpy.histogram's binning; each voxel's bin is kept for the interpolation, whose segment
+  // is that bin or the one before, depending on the side of the bin's centre.
+  const std::unique_ptr<std::uint32_t[]> bins(new std::uint32_t[static_cast<std::size_t>(n)]);
+  detail::for_blocks(n, [&](std::int64_t begin, std::int64_t end) {
+    bin_values(x + begin, bins.get() + begin, end - begin, table);
+  });
+  const std::uint32_t* bin = bins.get();
+  set_cdf(cdf_of(count_integers(bin, n, 0, nbins, mask)));
   detail::for_blocks(n, [&](std::int64_t begin, std::int64_t end) {
     if (exact_bins && centred) {
       interpolate_values(x + begin, y + begin, end - begin, bin + begin, knots);
