@@ -446,10 +446,20 @@ MEDIMG_AVX2_CLONE void count_certified_avx2(const float* x, const bool* mask, st
     return mask == nullptr || mask[i];
   };
   std::int64_t i = 0;
+  // The value of the last flat group (eight equal values) and its certified bin: a flat
+  // background's next group is counted without estimating it again.
+  __m256 flat_value = _mm256_set1_ps(std::numeric_limits<float>::quiet_NaN());
+  std::uint32_t flat_bin = 0;
   while (i + 8 <= n) {
     int uncertain = 0;
     for (int k = 0; k < kChunk && i + 8 <= n; ++k, i += 8) {
-      const Estimate8 s = estimate8(_mm256_loadu_ps(x + i), c);
+      const __m256 v = _mm256_loadu_ps(x + i);
+      const int same_as_flat = _mm256_movemask_ps(_mm256_cmp_ps(v, flat_value, _CMP_EQ_OQ));
+      if (mask == nullptr && same_as_flat == 0xFF) {
+        h[flat_bin] += 8;
+        continue;
+      }
+      const Estimate8 s = estimate8(v, c);
       alignas(32) std::uint32_t b[8];
       _mm256_store_si256(reinterpret_cast<__m256i*>(b), s.bin);
       uncertain_groups[uncertain] = i;
@@ -460,6 +470,12 @@ MEDIMG_AVX2_CLONE void count_certified_avx2(const float* x, const bool* mask, st
       }
       if (_mm256_movemask_epi8(_mm256_cmpeq_epi32(s.bin, _mm256_set1_epi32(b[0]))) == -1) {
         h[b[0]] += 8;
+        const __m256 first = _mm256_permutevar8x32_ps(v, _mm256_setzero_si256());
+        if (_mm256_movemask_ps(_mm256_cmp_ps(v, first, _CMP_EQ_OQ)) == 0xFF &&
+            _mm256_movemask_ps(s.bin_certain) == 0xFF) {
+          flat_value = first;
+          flat_bin = b[0];
+        }
         continue;
       }
       for (int l = 0; l < 8; l += 4) {
@@ -524,9 +540,16 @@ MEDIMG_AVX2_CLONE void certified_interpolate_avx2(const float* x, float* y, std:
   const __m256 below = _mm256_set1_ps(static_cast<float>(k.cdf.front()));
   const __m256 above = _mm256_set1_ps(static_cast<float>(k.cdf.back()));
   const __m256i last_segment = _mm256_set1_epi32(static_cast<std::int32_t>(t.nbins - 2));
+  // The value of the last flat group (eight equal values, none uncertain) and its result.
+  __m256 flat_value = _mm256_set1_ps(std::numeric_limits<float>::quiet_NaN());
+  __m256 flat_out = _mm256_setzero_ps();
   std::int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256 v = _mm256_loadu_ps(x + i);
+    if (_mm256_movemask_ps(_mm256_cmp_ps(v, flat_value, _CMP_EQ_OQ)) == 0xFF) {
+      _mm256_storeu_ps(y + i, flat_out);
+      continue;
+    }
     const Estimate8 s = estimate8(v, c);
     const __m256 left = _mm256_cmp_ps(s.fraction, centre_low, _CMP_LT_OQ);  // v < centre
     const __m256 right = _mm256_cmp_ps(s.fraction, centre_high, _CMP_GT_OQ);
@@ -549,6 +572,11 @@ MEDIMG_AVX2_CLONE void certified_interpolate_avx2(const float* x, float* y, std:
       out = _mm256_blendv_ps(out, above, last_end);
     }
     _mm256_storeu_ps(y + i, out);
+    const __m256 first = _mm256_permutevar8x32_ps(v, _mm256_setzero_si256());
+    if (uncertain == 0 && _mm256_movemask_ps(_mm256_cmp_ps(v, first, _CMP_EQ_OQ)) == 0xFF) {
+      flat_value = first;
+      flat_out = out;
+    }
     for (int lanes = uncertain; lanes != 0; lanes &= lanes - 1) {
       exact(i + __builtin_ctz(static_cast<unsigned>(lanes)));
     }
