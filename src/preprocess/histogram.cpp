@@ -434,8 +434,8 @@ MEDIMG_AVX2_CLONE __m256i exact_bins8(const float* x, const Certified& c, const 
 // Counts numpy's bins of the selected values among x[0 .. n) into `copies` interleaved
 // histograms h (see count_in_chunks). One pass of certified estimates, counted as they come
 // (eight of one bin, a flat background, at once); the groups of eight with an uncertain lane
-// are recomputed exactly after each chunk and their counts corrected, so that the loop has
-// no data-dependent branch but the flat-run test.
+// are recomputed exactly after each chunk and their counts corrected, so that the loop's
+// only data-dependent branches are the tests for flat groups.
 MEDIMG_AVX2_CLONE void count_certified_avx2(const float* x, const bool* mask, std::int64_t n,
                                             const Certified& c, const Table<float>& t,
                                             std::int64_t* h, std::int64_t copies) {
