@@ -25,6 +25,15 @@ struct Corner {
   float weight;
 };
 
+// Writes the level of an interpolated value, truncated ("result.astype(uint16)"; the value
+// is >= 0), and widens [low, high] to it: the scalar counterpart of Levels8.
+inline void put_level(float value, std::uint16_t* out, std::int32_t& low, std::int32_t& high) {
+  const auto level = static_cast<std::int32_t>(value);
+  low = level < low ? level : low;
+  high = level > high ? level : high;
+  *out = static_cast<std::uint16_t>(level);
+}
+
 // One row of the interpolation with K (z, y) corners: for a voxel x in bin b, each corner's
 // mappings of regions lower[x] and upper[x] are mixed along x, then the corners by their
 // weights, in float32; the sum is truncated to a level ("result.astype(uint16)") and written
@@ -50,10 +59,7 @@ void interpolate_row_generic(const std::uint16_t* bins, std::uint16_t* out, std:
       const float from = maps[k][lower[x] + b], to = maps[k][upper[x] + b];
       sum += cyz[k] * (from + cx * (to - from));
     }
-    const auto level = static_cast<std::int32_t>(sum);  // truncates: sum >= 0
-    low = level < low ? level : low;
-    high = level > high ? level : high;
-    out[x] = static_cast<std::uint16_t>(level);
+    put_level(sum, out + x, low, high);
   }
   range[0] = low;
   range[1] = high;
@@ -236,10 +242,7 @@ void bilinear_row_generic(const std::uint16_t* bins, std::uint16_t* out, std::in
   for (std::int64_t x = 0; x < width; ++x) {
     const Bilinear& e = blocks[column[x] + bins[x]];
     const float value = (e.a + cx[x] * e.b) + cy * (e.c + cx[x] * e.d);
-    const auto level = static_cast<std::int32_t>(value);  // truncates: value >= 0
-    low = level < low ? level : low;
-    high = level > high ? level : high;
-    out[x] = static_cast<std::uint16_t>(level);
+    put_level(value, out + x, low, high);
   }
   range[0] = low;
   range[1] = high;
