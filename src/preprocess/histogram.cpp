@@ -360,6 +360,9 @@ struct Certified {
   float first, norm, top;         // numpy's estimate; top = nbins − 1
   float bin_low, bin_high;        // fraction in (bin_low, bin_high): the estimate is the bin
   float centre_low, centre_high;  // fraction < centre_low: below the centre; > centre_high: above
+  // Whether a fraction of exactly 0 certifies the bin too: every value whose g is an integer
+  // b lies in bin b. Quantised data (windowed integer HU) hits edges exactly, often.
+  bool integer_g_certain;
 };
 
 float float_at_least(double v) {
@@ -381,13 +384,21 @@ std::optional<Certified> certify(const Table<float>& t, const std::vector<double
     centre_margin = std::max(centre_margin, std::abs(g(static_cast<float>(xs[b])) - (b + 0.5)));
   }
   if (!(edge_margin < 0.01 && centre_margin < 0.01)) return std::nullopt;
+  // g is non-decreasing, so the values with g = b are those between the last value below
+  // edge b with g < b and the first one with g > b; g(edges[b + 1]) > b already (margin).
+  bool integer_g_certain = true;
+  for (std::int64_t b = 1; b < t.nbins; ++b) {
+    const float below_edge = std::nextafter(t.edges[b], -std::numeric_limits<float>::infinity());
+    integer_g_certain = integer_g_certain && g(below_edge) < b;
+  }
   return Certified{t.first,
                    t.norm,
                    static_cast<float>(t.nbins - 1),
                    float_at_least(edge_margin),
                    float_at_most(1 - edge_margin),
                    float_at_most(0.5 - centre_margin),
-                   float_at_least(0.5 + centre_margin)};
+                   float_at_least(0.5 + centre_margin),
+                   integer_g_certain};
 }
 
 #if MEDIMG_HAS_AVX2_CLONES
@@ -407,7 +418,8 @@ MEDIMG_AVX2_CLONE Estimate8 estimate8(__m256 v, const Certified& c) {
   s.fraction = _mm256_sub_ps(s.g, e);
   s.at_first = _mm256_cmp_ps(e, zero, _CMP_EQ_OQ);
   s.at_last = _mm256_cmp_ps(e, top, _CMP_EQ_OQ);
-  const __m256 low_ok = _mm256_cmp_ps(s.fraction, _mm256_set1_ps(c.bin_low), _CMP_GT_OQ);
+  __m256 low_ok = _mm256_cmp_ps(s.fraction, _mm256_set1_ps(c.bin_low), _CMP_GT_OQ);
+  if (c.integer_g_certain) low_ok = _mm256_or_ps(low_ok, _mm256_cmp_ps(s.fraction, zero, _CMP_EQ_OQ));
   const __m256 high_ok = _mm256_cmp_ps(s.fraction, _mm256_set1_ps(c.bin_high), _CMP_LT_OQ);
   s.bin_certain = _mm256_and_ps(_mm256_or_ps(s.at_first, low_ok), _mm256_or_ps(s.at_last, high_ok));
   return s;

@@ -87,12 +87,22 @@ std::vector<float> skimage_equalize(const std::vector<float>& x, const std::vect
 }  // namespace
 
 TEST_CASE("equalize_hist of float32 is skimage's on bin edges, centres and in between") {
-  // Every edge and centre of 100 bins over [low, high] and the floats either side of them
-  // (where the estimate (v - first) * norm cannot tell the bin or the side of the centre),
-  // spread over random values, with and without a mask. An uneven range, so that the
-  // estimate is a float step off at some edges.
-  const float low = -1.4987f, high = 1.9931f;
-  const int nbins = 100;
+  // Every edge and centre over [low, high] and the floats either side of them (where the
+  // estimate (v - first) * norm cannot tell the bin or the side of the centre), spread over
+  // random values, with and without a mask. Three ranges: an uneven one, where the estimate
+  // is a float step off at some edges; [0, 1] in 256 bins, where it is exact and a value
+  // whose estimate is an integer b lies in bin b (windowed CT hits edges so); [-1, 1] in 256
+  // bins, where the estimate is exact at the edges but the float below some edge b has an
+  // estimate of b too.
+  struct Case {
+    float low, high;
+    int nbins;
+  };
+  const auto c = GENERATE(Case{-1.4987f, 1.9931f, 100}, Case{0.0f, 1.0f, 256},
+                          Case{-1.0f, 1.0f, 256});
+  const float low = c.low, high = c.high;
+  const int nbins = c.nbins;
+  CAPTURE(low, high, nbins);
   const auto edge = [&](int b) {
     return static_cast<float>(b * ((static_cast<double>(high) - low) / nbins) + low);
   };
@@ -100,8 +110,8 @@ TEST_CASE("equalize_hist of float32 is skimage's on bin edges, centres and in be
   for (int b = 0; b < nbins; ++b) {
     for (float v : {edge(b), (edge(b) + edge(b + 1)) / 2.0f}) {
       special.push_back(v);
-      special.push_back(std::nextafter(v, -9.0f));
-      special.push_back(std::nextafter(v, 9.0f));
+      special.push_back(std::nextafter(v, low - 1.0f));
+      special.push_back(std::nextafter(v, high + 1.0f));
     }
   }
   std::vector<float> x;
