@@ -443,25 +443,65 @@ MEDIMG_AVX2_CLONE __m256i exact_bins8(const float* x, const Certified& c, const 
   return _mm256_sub_epi32(_mm256_add_epi32(bin, down), up);
 }
 
+// Eight voxels' interpolation segments (see interpolate_segments_avx2) from their estimate:
+// e where g − e ≥ 1/2, else e − 1 (e = int(g), clamped to the bins), clamped to the segments.
+// g is non-decreasing in v, so a fraction g − e below 1/2 by more than the centres' margin
+// puts v left of centre e and one above it by more puts v right of it. Near an edge the
+// fraction is near 0 or 1, so the segment is certain there even where the bin is not; lanes
+// (nearly) on a centre get `exact` instead.
+MEDIMG_AVX2_CLONE __m256i segments8(const Estimate8& s, const Certified& c, __m256i exact) {
+  const __m256 left = _mm256_cmp_ps(s.fraction, _mm256_set1_ps(c.centre_low), _CMP_LT_OQ);
+  const __m256 right = _mm256_cmp_ps(s.fraction, _mm256_set1_ps(c.centre_high), _CMP_GT_OQ);
+  // The bin, or the one before left of the centre (left is −1 there).
+  __m256i j = _mm256_add_epi32(s.bin, _mm256_castps_si256(left));
+  const __m256i last_segment = _mm256_sub_epi32(exact, _mm256_set1_epi32(1));
+  j = _mm256_min_epi32(_mm256_max_epi32(j, _mm256_setzero_si256()), last_segment);
+  return _mm256_blendv_epi8(exact, j, _mm256_castps_si256(_mm256_or_ps(left, right)));
+}
+
+// Stores eight segment indices (each at most 2^16 − 1 for uint16, 255 for uint8).
+MEDIMG_AVX2_CLONE void store8(std::uint32_t* out, __m256i j) {
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), j);
+}
+MEDIMG_AVX2_CLONE void store8(std::uint16_t* out, __m256i j) {
+  const __m256i words = _mm256_packus_epi32(j, j);  // j0..j3 twice, j4..j7 twice
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out),
+                   _mm256_castsi256_si128(_mm256_permute4x64_epi64(words, 0x08)));
+}
+MEDIMG_AVX2_CLONE void store8(std::uint8_t* out, __m256i j) {
+  const __m256i low_bytes = _mm256_shuffle_epi8(
+      j, _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,  //
+                          0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1));
+  const __m256i packed = _mm256_permutevar8x32_epi32(low_bytes, _mm256_setr_epi32(0, 4, 0, 0, 0, 0, 0, 0));
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(out), _mm256_castsi256_si128(packed));
+}
+
 // Counts numpy's bins of the selected values among x[0 .. n) into `copies` interleaved
-// histograms h (see count_in_chunks). One pass of certified estimates, counted as they come
-// (eight of one bin, a flat background, at once); the groups of eight with an uncertain lane
-// are recomputed exactly after each chunk and their counts corrected, so that the loop's
-// only data-dependent branches are the tests for flat groups.
+// histograms h (see count_in_chunks) and leaves every voxel's interpolation segment in
+// `segment` (nbins − 1, not a segment, where it must be found exactly). One pass of
+// certified estimates, counted as they come (eight of one bin, a flat background, at once);
+// the groups of eight with an uncertain lane are recomputed exactly after each chunk and
+// their counts corrected, so that the loop's only data-dependent branches are the tests for
+// flat groups.
+template <typename Index>
 MEDIMG_AVX2_CLONE void count_certified_avx2(const float* x, const bool* mask, std::int64_t n,
                                             const Certified& c, const Table<float>& t,
-                                            std::int64_t* h, std::int64_t copies) {
+                                            Index* segment, std::int64_t* h,
+                                            std::int64_t copies) {
   constexpr int kChunk = 256;  // groups of eight
   std::int64_t uncertain_groups[kChunk];
   const std::int64_t stride = copies == 4 ? t.nbins : 0;  // of the interleaved histograms
   const auto counted = [mask](std::int64_t i) -> std::int64_t {
     return mask == nullptr || mask[i];
   };
+  const auto exact = static_cast<Index>(t.nbins - 1);
+  const __m256i exact8 = _mm256_set1_epi32(exact);
   std::int64_t i = 0;
-  // The value of the last flat group (eight equal values) and its certified bin: a flat
-  // background's next group is counted without estimating it again.
+  // The value of the last flat group (eight equal values), its certified bin and its
+  // segments: a flat background's next group is counted without estimating it again.
   __m256 flat_value = _mm256_set1_ps(std::numeric_limits<float>::quiet_NaN());
   std::uint32_t flat_bin = 0;
+  __m256i flat_segments = exact8;
   while (i + 8 <= n) {
     int uncertain = 0;
     for (int k = 0; k < kChunk && i + 8 <= n; ++k, i += 8) {
@@ -469,9 +509,12 @@ MEDIMG_AVX2_CLONE void count_certified_avx2(const float* x, const bool* mask, st
       const int same_as_flat = _mm256_movemask_ps(_mm256_cmp_ps(v, flat_value, _CMP_EQ_OQ));
       if (mask == nullptr && same_as_flat == 0xFF) {
         h[flat_bin] += 8;
+        store8(segment + i, flat_segments);
         continue;
       }
       const Estimate8 s = estimate8(v, c);
+      const __m256i j = segments8(s, c, exact8);
+      store8(segment + i, j);
       alignas(32) std::uint32_t b[8];
       _mm256_store_si256(reinterpret_cast<__m256i*>(b), s.bin);
       uncertain_groups[uncertain] = i;
@@ -487,6 +530,7 @@ MEDIMG_AVX2_CLONE void count_certified_avx2(const float* x, const bool* mask, st
             _mm256_movemask_ps(s.bin_certain) == 0xFF) {
           flat_value = first;
           flat_bin = b[0];
+          flat_segments = j;
         }
         continue;
       }
@@ -499,17 +543,20 @@ MEDIMG_AVX2_CLONE void count_certified_avx2(const float* x, const bool* mask, st
     }
     for (int k = 0; k < uncertain; ++k) {
       const std::int64_t g = uncertain_groups[k];
-      alignas(32) std::uint32_t estimate[8], exact[8];
+      alignas(32) std::uint32_t estimate[8], exact_bin[8];
       _mm256_store_si256(reinterpret_cast<__m256i*>(estimate),
                          estimate8(_mm256_loadu_ps(x + g), c).bin);
-      _mm256_store_si256(reinterpret_cast<__m256i*>(exact), exact_bins8(x + g, c, t));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(exact_bin), exact_bins8(x + g, c, t));
       for (int l = 0; l < 8; ++l) {
         h[estimate[l]] -= counted(g + l);
-        h[exact[l]] += counted(g + l);
+        h[exact_bin[l]] += counted(g + l);
       }
     }
   }
-  for (; i < n; ++i) h[t.bin_of(x[i])] += counted(i);
+  for (; i < n; ++i) {
+    h[t.bin_of(x[i])] += counted(i);
+    segment[i] = exact;
+  }
 }
 
 // One interpolation segment in float64 (the centre and the CDF value are float values): one
@@ -520,7 +567,8 @@ struct alignas(32) Segment {
 
 // slope[j] * (v − xs[j]) + cdf[j] in float64 for 4 values, rounded to float: four loads and a
 // transpose, cheaper here than three gathers.
-MEDIMG_AVX2_CLONE __m128 segment4(__m128 v, const std::int32_t* j, const Segment* segments) {
+template <typename Index>
+MEDIMG_AVX2_CLONE __m128 segment4(__m128 v, const Index* j, const Segment* segments) {
   const auto* s = reinterpret_cast<const double*>(segments);
   const __m256d e0 = _mm256_load_pd(s + 4 * j[0]), e1 = _mm256_load_pd(s + 4 * j[1]);
   const __m256d e2 = _mm256_load_pd(s + 4 * j[2]), e3 = _mm256_load_pd(s + 4 * j[3]);
@@ -534,25 +582,40 @@ MEDIMG_AVX2_CLONE __m128 segment4(__m128 v, const std::int32_t* j, const Segment
   return _mm256_cvtpd_ps(_mm256_add_pd(_mm256_mul_pd(slope, d), cdf));
 }
 
-// interpolate_generic for n float values, their segments from numpy's estimate g: with
-// e = int(g) (clamped to the bins) the segment is e where g − e ≥ 1/2, else e − 1. g is
-// non-decreasing in v, so a fraction g − e below 1/2 by more than the centres' margin puts v
-// left of centre e and one above it by more puts v right of it. Near an edge the fraction is
-// near 0 or 1, so the segment is certain there even where the bin is not: only values
-// (nearly) on a centre take Table::bin_of and interpolate_generic.
-MEDIMG_AVX2_CLONE void certified_interpolate_avx2(const float* x, float* y, std::int64_t n,
-                                                  const Certified& c, const Table<float>& t,
-                                                  const Segment* segments, const Knots& k) {
+// Which of eight segment indices are `exact`, as the bits of an int.
+MEDIMG_AVX2_CLONE int exact_lanes(const std::uint32_t* j, std::uint32_t exact) {
+  const __m256i eq = _mm256_cmpeq_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(j)),
+                                        _mm256_set1_epi32(static_cast<std::int32_t>(exact)));
+  return _mm256_movemask_ps(_mm256_castsi256_ps(eq));
+}
+MEDIMG_AVX2_CLONE int exact_lanes(const std::uint16_t* j, std::uint16_t exact) {
+  const __m128i eq = _mm_cmpeq_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(j)),
+                                     _mm_set1_epi16(static_cast<std::int16_t>(exact)));
+  return _mm_movemask_epi8(_mm_packs_epi16(eq, eq)) & 0xFF;
+}
+MEDIMG_AVX2_CLONE int exact_lanes(const std::uint8_t* j, std::uint8_t exact) {
+  const __m128i eq = _mm_cmpeq_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(j)),
+                                    _mm_set1_epi8(static_cast<char>(exact)));
+  return _mm_movemask_epi8(eq) & 0xFF;
+}
+
+// interpolate_generic for n float values whose segments count_certified_avx2 left: the
+// segments' float64 arithmetic, then numpy's ends; the lanes marked nbins − 1 take
+// Table::bin_of and interpolate_generic.
+template <typename Index>
+MEDIMG_AVX2_CLONE void interpolate_segments_avx2(const float* x, const Index* segment, float* y,
+                                                 std::int64_t n, const Table<float>& t,
+                                                 const Segment* segments, const Knots& k) {
   const auto exact = [&](std::int64_t i) {
     const auto bin = static_cast<std::uint32_t>(t.bin_of(x[i]));
     interpolate_generic(x + i, y + i, 1, &bin, k.x.data(), k.cdf.data(), k.slope.data(), t.nbins);
   };
-  const __m256 centre_low = _mm256_set1_ps(c.centre_low);
-  const __m256 centre_high = _mm256_set1_ps(c.centre_high);
+  const auto marked = static_cast<Index>(t.nbins - 1);
   const __m256 below = _mm256_set1_ps(static_cast<float>(k.cdf.front()));
   const __m256 above = _mm256_set1_ps(static_cast<float>(k.cdf.back()));
-  const __m256i last_segment = _mm256_set1_epi32(static_cast<std::int32_t>(t.nbins - 2));
-  // The value of the last flat group (eight equal values, none uncertain) and its result.
+  const __m256 first_centre = _mm256_set1_ps(static_cast<float>(k.x.front()));
+  const __m256 last_centre = _mm256_set1_ps(static_cast<float>(k.x.back()));
+  // The value of the last flat group (eight equal values) and its result.
   __m256 flat_value = _mm256_set1_ps(std::numeric_limits<float>::quiet_NaN());
   __m256 flat_out = _mm256_setzero_ps();
   std::int64_t i = 0;
@@ -562,38 +625,45 @@ MEDIMG_AVX2_CLONE void certified_interpolate_avx2(const float* x, float* y, std:
       _mm256_storeu_ps(y + i, flat_out);
       continue;
     }
-    const Estimate8 s = estimate8(v, c);
-    const __m256 left = _mm256_cmp_ps(s.fraction, centre_low, _CMP_LT_OQ);  // v < centre
-    const __m256 right = _mm256_cmp_ps(s.fraction, centre_high, _CMP_GT_OQ);
-    const int uncertain = ~_mm256_movemask_ps(_mm256_or_ps(left, right)) & 0xFF;
-    const __m256 first_end = _mm256_and_ps(s.at_first, left);   // v < xs[0]
-    const __m256 last_end = _mm256_andnot_ps(left, s.at_last);  // v >= xs[nbins − 1]
-    __m256 out;
-    if (_mm256_movemask_ps(_mm256_or_ps(first_end, last_end)) == 0xFF) {
-      out = _mm256_blendv_ps(above, below, first_end);  // all beyond the ends: no segment
-    } else {
-      // The segment: the bin, or the one before left of the centre (left is −1 there).
-      __m256i j = _mm256_add_epi32(s.bin, _mm256_castps_si256(left));
-      j = _mm256_min_epi32(_mm256_max_epi32(j, _mm256_setzero_si256()), last_segment);
-      alignas(32) std::int32_t js[8];
-      _mm256_store_si256(reinterpret_cast<__m256i*>(js), j);
-      const __m128 low = segment4(_mm256_castps256_ps128(v), js, segments);
-      const __m128 high = segment4(_mm256_extractf128_ps(v, 1), js + 4, segments);
-      out = _mm256_insertf128_ps(_mm256_castps128_ps256(low), high, 1);
-      out = _mm256_blendv_ps(out, below, first_end);
-      out = _mm256_blendv_ps(out, above, last_end);
-    }
+    const __m128 low = segment4(_mm256_castps256_ps128(v), segment + i, segments);
+    const __m128 high = segment4(_mm256_extractf128_ps(v, 1), segment + i + 4, segments);
+    __m256 out = _mm256_insertf128_ps(_mm256_castps128_ps256(low), high, 1);
+    out = _mm256_blendv_ps(out, below, _mm256_cmp_ps(v, first_centre, _CMP_LT_OQ));
+    out = _mm256_blendv_ps(out, above, _mm256_cmp_ps(v, last_centre, _CMP_GE_OQ));
     _mm256_storeu_ps(y + i, out);
-    const __m256 first = _mm256_permutevar8x32_ps(v, _mm256_setzero_si256());
-    if (uncertain == 0 && _mm256_movemask_ps(_mm256_cmp_ps(v, first, _CMP_EQ_OQ)) == 0xFF) {
-      flat_value = first;
-      flat_out = out;
-    }
-    for (int lanes = uncertain; lanes != 0; lanes &= lanes - 1) {
+    for (int lanes = exact_lanes(segment + i, marked); lanes != 0; lanes &= lanes - 1) {
       exact(i + __builtin_ctz(static_cast<unsigned>(lanes)));
+    }
+    const __m256 first = _mm256_permutevar8x32_ps(v, _mm256_setzero_si256());
+    if (_mm256_movemask_ps(_mm256_cmp_ps(v, first, _CMP_EQ_OQ)) == 0xFF) {
+      flat_value = first;
+      flat_out = _mm256_loadu_ps(y + i);
     }
   }
   for (; i < n; ++i) exact(i);
+}
+
+// equalize_floats for float32 with certified estimates (see Certified): count, keeping each
+// voxel's interpolation segment (Index: the narrowest type that holds nbins − 1), then
+// interpolate.
+template <typename Index, typename SetCdf>
+void equalize_certified(const float* x, float* y, std::int64_t n, const bool* mask,
+                        const Certified& c, const Table<float>& t, const Knots& knots,
+                        SetCdf&& set_cdf) {
+  const std::unique_ptr<Index[]> segment(new Index[static_cast<std::size_t>(n)]);
+  set_cdf(cdf_of(count_in_chunks(
+      n, t.nbins, [&](std::int64_t first, std::int64_t last, std::int64_t* h, std::int64_t copies) {
+        count_certified_avx2(x + first, mask == nullptr ? nullptr : mask + first, last - first, c,
+                             t, segment.get() + first, h, copies);
+      })));
+  std::vector<Segment> segments(static_cast<std::size_t>(t.nbins));
+  for (std::int64_t b = 0; b < t.nbins; ++b) {
+    segments[b] = {knots.slope[b], knots.x[b], knots.cdf[b], 0.0};
+  }
+  detail::for_blocks(n, [&](std::int64_t begin, std::int64_t end) {
+    interpolate_segments_avx2(x + begin, segment.get() + begin, y + begin, end - begin, t,
+                              segments.data(), knots);
+  });
 }
 #endif
 
@@ -641,20 +711,13 @@ void equalize_floats(const T* x, O* y, std::int64_t n, const bool* mask, const R
     const auto certified =
         exact_bins && centred && detail::cpu_has_avx2() ? certify(table, knots.x) : std::nullopt;
     if (certified) {
-      set_cdf(cdf_of(count_in_chunks(
-          n, nbins,
-          [&](std::int64_t first, std::int64_t last, std::int64_t* h, std::int64_t copies) {
-            count_certified_avx2(x + first, mask == nullptr ? nullptr : mask + first, last - first,
-                                 *certified, table, h, copies);
-          })));
-      std::vector<Segment> segments(static_cast<std::size_t>(nbins));
-      for (std::int64_t b = 0; b < nbins; ++b) {
-        segments[b] = {knots.slope[b], knots.x[b], knots.cdf[b], 0.0};
+      if (nbins <= 256) {
+        equalize_certified<std::uint8_t>(x, y, n, mask, *certified, table, knots, set_cdf);
+      } else if (nbins <= 65536) {
+        equalize_certified<std::uint16_t>(x, y, n, mask, *certified, table, knots, set_cdf);
+      } else {
+        equalize_certified<std::uint32_t>(x, y, n, mask, *certified, table, knots, set_cdf);
       }
-      detail::for_blocks(n, [&](std::int64_t begin, std::int64_t end) {
-        certified_interpolate_avx2(x + begin, y + begin, end - begin, *certified, table,
-                                   segments.data(), knots);
-      });
       return;
     }
   }
