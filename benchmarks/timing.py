@@ -14,6 +14,25 @@ def best_of(fn, repeat=5):
     return best, value
 
 
+def best_of_pair(reference, ours, repeat=10, ours_per_round=1):
+    """(best reference time, best medimg time, reference value, medimg value) over `repeat`
+    rounds of one reference call and then `ours_per_round` medimg calls. Both bests are then
+    taken over the same stretch of the machine's load, which on a shared VM can slow every
+    call for tens of milliseconds at a time: timed one after the other, a fast function's
+    short run of calls may lie wholly in such a spell."""
+    best_reference = best_ours = float("inf")
+    reference_value = ours_value = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        reference_value = reference()
+        best_reference = min(best_reference, time.perf_counter() - start)
+        for _ in range(ours_per_round):
+            start = time.perf_counter()
+            ours_value = ours()
+            best_ours = min(best_ours, time.perf_counter() - start)
+    return best_reference, best_ours, reference_value, ours_value
+
+
 def row(name, reference_name, reference_s, medimg_s):
     print(f"{name:<44} {reference_name:>26} {reference_s * 1e3:10.2f} ms   "
           f"medimg {medimg_s * 1e3:9.2f} ms   ratio {reference_s / medimg_s:7.2f}x")
