@@ -108,8 +108,12 @@ struct UnitFloatValues {
 // chunk, so that the loop has no data-dependent branch (mispredicted, it cost more than all
 // the arithmetic).
 template <typename Source>
-MEDIMG_AVX2_CLONE void certified_bins_avx2(const Source& source, std::uint16_t* bins,
-                                           std::int64_t n, const BinEstimate& e) {
+MEDIMG_AVX2_CLONE void certified_bins_avx2(const Source& source_, std::uint16_t* bins,
+                                           std::int64_t n, const BinEstimate& e_) {
+  // Local copies: the stores into `bins` could alias the referenced ones, which would then
+  // be loaded again for every group.
+  const Source source = source_;
+  const BinEstimate e = e_;
   constexpr int kChunk = 256;  // groups of eight
   __m128i held[kChunk];        // the values of the uncertain groups
   std::int64_t where[kChunk];
