@@ -14,15 +14,17 @@ def best_of(fn, repeat=5):
     return best, value
 
 
-def best_of_pair(reference, ours, repeat=10, ours_per_round=1):
-    """(best reference time, best medimg time, reference value, medimg value) over `repeat`
-    rounds of one reference call and then `ours_per_round` medimg calls. Both bests are then
-    taken over the same stretch of the machine's load, which on a shared VM can slow every
-    call for tens of milliseconds at a time: timed one after the other, a fast function's
-    short run of calls may lie wholly in such a spell."""
+def best_of_pair(reference, ours, repeat=10, ours_per_round=1, seconds=0.0):
+    """(best reference time, best medimg time, reference value, medimg value) over rounds of
+    one reference call and then `ours_per_round` medimg calls: `repeat` rounds, and more
+    until `seconds` have passed. Both bests then come from the same stretch of the machine's
+    load; on a shared VM, compute-bound code can run up to 1.7x slower for spells of 0.1 to
+    1.5 s (a busy neighbour), so a stretch shorter than that can miss every quiet moment."""
     best_reference = best_ours = float("inf")
     reference_value = ours_value = None
-    for _ in range(repeat):
+    end = time.perf_counter() + seconds
+    rounds = 0
+    while rounds < repeat or time.perf_counter() < end:
         start = time.perf_counter()
         reference_value = reference()
         best_reference = min(best_reference, time.perf_counter() - start)
@@ -30,6 +32,7 @@ def best_of_pair(reference, ours, repeat=10, ours_per_round=1):
             start = time.perf_counter()
             ours_value = ours()
             best_ours = min(best_ours, time.perf_counter() - start)
+        rounds += 1
     return best_reference, best_ours, reference_value, ours_value
 
 
