@@ -288,17 +288,31 @@ def test_clahe_rescales_floats_outside_unit_range_first(data_dir):
                             np.float32)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-def test_non_finite_voxels_are_found_wherever_they_are(bad):
-    # The value range is taken 16, 8 or 4 floats at a time with a scalar tail: a bad voxel
-    # at any position of a 63-voxel channel (every lane of every width, and the tail).
-    x = np.random.default_rng(0).random((1, 7, 9), dtype=np.float32)
+def test_non_finite_voxels_are_found_wherever_they_are(bad, dtype):
+    # The value range is taken 16 or 8 values at a time (AVX2), 8, 4 or 2 (SSE2) with a
+    # scalar tail: a bad voxel at any position of a 63-voxel channel (every lane of every
+    # width, and the tail).
+    x = np.random.default_rng(0).random((1, 7, 9)).astype(dtype)
     for i in range(x.size):
         y = x.copy()
         y.flat[i] = bad
         for kernel in (pp.equalize_hist, pp.clahe):
             with pytest.raises(medimg.ArgumentError, match="NaN or infinite"):
                 kernel(y)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_value_range_finds_the_extremes_wherever_they_are(dtype):
+    # The minimum and the maximum at every position of a 63-voxel channel (every lane of the
+    # vector loops, and the tail): equalize_hist's bins span exactly that range.
+    x = np.random.default_rng(1).uniform(0.25, 0.75, (1, 7, 9)).astype(dtype)
+    for i in range(x.size):
+        y = x.copy()
+        y.flat[i] = 0.0
+        y.flat[(5 * i + 3) % x.size] = 1.0
+        np.testing.assert_array_equal(pp.equalize_hist(y)[0], exposure.equalize_hist(y[0]))
 
 
 def test_clahe_refuses_bad_options():

@@ -86,48 +86,75 @@ struct ValueRange {
 };
 
 #if MEDIMG_HAS_AVX2_CLONES
-/// value_range of floats, 16 at a time with AVX2; the tail (n % 16) is left to the caller:
-/// returns how many values it covered.
-MEDIMG_AVX2_CLONE inline std::int64_t float_range_avx2(const float* x, std::int64_t n,
-                                                       ValueRange<float>& r, int& bad) {
-  __m256 low = _mm256_set1_ps(r.min), high = _mm256_set1_ps(r.max);
-  __m256 low2 = low, high2 = high, nonfinite = _mm256_setzero_ps(), nonfinite2 = nonfinite;
+/// The AVX2 operations of range_avx2, overloaded for 8 floats and 4 doubles.
+namespace range_lanes {
+MEDIMG_AVX2_CLONE inline __m256 load(const float* p) { return _mm256_loadu_ps(p); }
+MEDIMG_AVX2_CLONE inline __m256d load(const double* p) { return _mm256_loadu_pd(p); }
+MEDIMG_AVX2_CLONE inline __m256 all(float v) { return _mm256_set1_ps(v); }
+MEDIMG_AVX2_CLONE inline __m256d all(double v) { return _mm256_set1_pd(v); }
+MEDIMG_AVX2_CLONE inline __m256 min(__m256 a, __m256 b) { return _mm256_min_ps(a, b); }
+MEDIMG_AVX2_CLONE inline __m256d min(__m256d a, __m256d b) { return _mm256_min_pd(a, b); }
+MEDIMG_AVX2_CLONE inline __m256 max(__m256 a, __m256 b) { return _mm256_max_ps(a, b); }
+MEDIMG_AVX2_CLONE inline __m256d max(__m256d a, __m256d b) { return _mm256_max_pd(a, b); }
+MEDIMG_AVX2_CLONE inline void store(float* p, __m256 v) { _mm256_storeu_ps(p, v); }
+MEDIMG_AVX2_CLONE inline void store(double* p, __m256d v) { _mm256_storeu_pd(p, v); }
+/// `seen` with the lanes where v is ±inf or NaN set (v − v is NaN there, unordered with 0).
+MEDIMG_AVX2_CLONE inline __m256 nonfinite(__m256 seen, __m256 v) {
+  return _mm256_or_ps(seen, _mm256_cmp_ps(_mm256_sub_ps(v, v), _mm256_setzero_ps(), _CMP_NEQ_UQ));
+}
+MEDIMG_AVX2_CLONE inline __m256d nonfinite(__m256d seen, __m256d v) {
+  return _mm256_or_pd(seen, _mm256_cmp_pd(_mm256_sub_pd(v, v), _mm256_setzero_pd(), _CMP_NEQ_UQ));
+}
+MEDIMG_AVX2_CLONE inline int any(__m256 a, __m256 b) { return _mm256_movemask_ps(_mm256_or_ps(a, b)); }
+MEDIMG_AVX2_CLONE inline int any(__m256d a, __m256d b) {
+  return _mm256_movemask_pd(_mm256_or_pd(a, b));
+}
+}  // namespace range_lanes
+
+/// value_range of floats or doubles, two registers at a time with AVX2 (two sets of
+/// accumulators, so that each min/max waits for the one before it half as often); the tail
+/// (n % (64 / sizeof(T))) is left to the caller: returns how many values it covered.
+template <typename T>
+MEDIMG_AVX2_CLONE inline std::int64_t range_avx2(const T* x, std::int64_t n, ValueRange<T>& r,
+                                                 int& bad) {
+  namespace lanes = range_lanes;
+  constexpr std::int64_t kLanes = 32 / sizeof(T);
+  auto low = lanes::all(r.min), high = lanes::all(r.max), seen = lanes::all(T(0));
+  auto low2 = low, high2 = high, seen2 = seen;
   std::int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __m256 v = _mm256_loadu_ps(x + i), w = _mm256_loadu_ps(x + i + 8);
-    low = _mm256_min_ps(low, v);
-    high = _mm256_max_ps(high, v);
-    low2 = _mm256_min_ps(low2, w);
-    high2 = _mm256_max_ps(high2, w);
-    nonfinite = _mm256_or_ps(nonfinite,
-                             _mm256_cmp_ps(_mm256_sub_ps(v, v), _mm256_setzero_ps(), _CMP_NEQ_UQ));
-    nonfinite2 = _mm256_or_ps(
-        nonfinite2, _mm256_cmp_ps(_mm256_sub_ps(w, w), _mm256_setzero_ps(), _CMP_NEQ_UQ));
+  for (; i + 2 * kLanes <= n; i += 2 * kLanes) {
+    const auto v = lanes::load(x + i), w = lanes::load(x + i + kLanes);
+    low = lanes::min(low, v);
+    high = lanes::max(high, v);
+    low2 = lanes::min(low2, w);
+    high2 = lanes::max(high2, w);
+    seen = lanes::nonfinite(seen, v);
+    seen2 = lanes::nonfinite(seen2, w);
   }
-  alignas(32) float lows[8], highs[8];
-  _mm256_store_ps(lows, _mm256_min_ps(low, low2));
-  _mm256_store_ps(highs, _mm256_max_ps(high, high2));
-  for (int k = 0; k < 8; ++k) {
+  alignas(32) T lows[kLanes], highs[kLanes];
+  lanes::store(lows, lanes::min(low, low2));
+  lanes::store(highs, lanes::max(high, high2));
+  for (std::int64_t k = 0; k < kLanes; ++k) {
     r.min = std::min(r.min, lows[k]);
     r.max = std::max(r.max, highs[k]);
   }
-  bad |= _mm256_movemask_ps(_mm256_or_ps(nonfinite, nonfinite2));
+  bad |= lanes::any(seen, seen2);
   return i;
 }
 #endif
 
 /// The range of x[0 .. n). min/max are meaningless when !finite. GCC does not vectorise a
-/// float min/max reduction (it may not reorder it under IEEE rules), so float (AVX2 where the
-/// CPU has it) and double use SSE2 directly: 4x faster, and the order does not matter for
-/// finite values.
+/// float min/max reduction (it may not reorder it under IEEE rules), so float and double use
+/// AVX2 where the CPU has it and SSE2 otherwise (and for the AVX2 loop's tail) directly:
+/// 4-8x faster, and the order does not matter for finite values.
 template <typename T>
 ValueRange<T> value_range(const T* x, std::int64_t n) {
   ValueRange<T> r;
   std::int64_t i = 0;
   int bad = 0;
 #if MEDIMG_HAS_AVX2_CLONES
-  if constexpr (std::is_same_v<T, float>) {
-    if (cpu_has_avx2()) i = float_range_avx2(x, n, r, bad);
+  if constexpr (std::is_floating_point_v<T>) {
+    if (cpu_has_avx2()) i = range_avx2(x, n, r, bad);
   }
 #endif
 #if defined(__SSE2__)
@@ -167,9 +194,9 @@ ValueRange<T> value_range(const T* x, std::int64_t n) {
     alignas(16) double lows[2], highs[2];
     _mm_store_pd(lows, low);
     _mm_store_pd(highs, high);
-    r.min = std::min(lows[0], lows[1]);
+    r.min = std::min(lows[0], lows[1]);  // both lanes started from r.min and r.max
     r.max = std::max(highs[0], highs[1]);
-    bad = _mm_movemask_pd(nonfinite);
+    bad |= _mm_movemask_pd(nonfinite);
   }
 #endif
   for (; i < n; ++i) {  // integers (which GCC vectorises itself) and the tail
