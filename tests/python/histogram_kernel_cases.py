@@ -19,6 +19,8 @@ def results():
     edges = np.histogram_bin_edges(np.array([0.0, 1.0], np.float32), 256).astype(np.float32)
     on_edges = np.resize(np.concatenate([edges, np.nextafter(edges, np.float32(2))]),
                          (1, 40, 41)).astype(np.float32)
+    edges64 = np.histogram_bin_edges(np.array([0.0, 1.0]), 256)
+    on_edges64 = np.resize(np.concatenate([edges64, np.nextafter(edges64, 2.0)]), (1, 40, 41))
     return {
         "clahe_noise": pp.clahe(noise),
         "clahe_odd_blocks": pp.clahe(odd, kernel_size=50),
@@ -32,4 +34,11 @@ def results():
         "equalize_edges": pp.equalize_hist(on_edges),
         "equalize_hu": pp.equalize_hist(hu, nbins=100),
         "equalize_uint8": pp.equalize_hist(as_uint8),
+        # float64, numpy's default dtype, has its own AVX2 lanes.
+        "clahe_noise_float64": pp.clahe(noise.astype(np.float64)),
+        "clahe_small_float64": pp.clahe(small.astype(np.float64)),
+        "clahe_hu_float64": pp.clahe(hu.astype(np.float64), nbins=100),
+        "equalize_noise_float64": pp.equalize_hist(noise.astype(np.float64)),
+        "equalize_edges_float64": pp.equalize_hist(on_edges64),
+        "equalize_hu_float64": pp.equalize_hist(hu.astype(np.float64), nbins=100),
     }

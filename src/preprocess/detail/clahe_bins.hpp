@@ -103,6 +103,23 @@ struct UnitFloatValues {
   std::int32_t one(std::int64_t i) const { return sk::float_to_uint16(x[i]) - low; }
 };
 
+// ... or from doubles in [−1, 1], the same in float64 (img_as_uint's precision for them).
+struct UnitDoubleValues {
+  const double* x;
+  std::int32_t low;
+  MEDIMG_AVX2_CLONE static __m128i four(const double* p) {
+    __m256d u = _mm256_round_pd(_mm256_mul_pd(_mm256_loadu_pd(p), _mm256_set1_pd(65535.0)),
+                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    u = _mm256_min_pd(_mm256_max_pd(u, _mm256_setzero_pd()), _mm256_set1_pd(65535.0));
+    return _mm256_cvtpd_epi32(u);
+  }
+  MEDIMG_AVX2_CLONE __m256i eight(std::int64_t i) const {
+    return _mm256_sub_epi32(_mm256_set_m128i(four(x + i + 4), four(x + i)),
+                            _mm256_set1_epi32(low));
+  }
+  std::int32_t one(std::int64_t i) const { return sk::float_to_uint16(x[i]) - low; }
+};
+
 // The bins of n values from `source` into bins[0 .. n), eight at a time: the certified
 // estimates, and the groups of eight with an uncertain lane computed exactly after each
 // chunk, so that the loop has no data-dependent branch (mispredicted, it cost more than all
@@ -187,10 +204,12 @@ bool level_bins(const T* x, std::int64_t n, std::int64_t bin_size, std::uint16_t
     const BinEstimate estimate(high - low, bin_size);
 #if MEDIMG_HAS_AVX2_CLONES
     if (estimate.active() && detail::cpu_has_avx2()) {
-      if constexpr (std::is_same_v<T, float>) {
+      if constexpr (std::is_floating_point_v<T>) {
         if (r.min >= T(-1) && r.max <= T(1)) {  // to_uint16 is sk::float_to_uint16
+          using Values = std::conditional_t<std::is_same_v<T, float>, UnitFloatValues,
+                                            UnitDoubleValues>;
           detail::for_blocks(n, [&](std::int64_t first, std::int64_t last) {
-            certified_bins_avx2(UnitFloatValues{x + first, static_cast<std::int32_t>(low)},
+            certified_bins_avx2(Values{x + first, static_cast<std::int32_t>(low)},
                                 bins + first, last - first, estimate);
           });
           return;
