@@ -6,9 +6,9 @@
 #include <ATen/ops/empty.h>
 
 #include <algorithm>
-#include <cstring>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -19,10 +19,6 @@
 #include "detail/clahe_regions.hpp"
 #include "detail/skimage_clahe.hpp"
 #include "medimg/core/parallel.hpp"
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 namespace medimg {
 namespace {
