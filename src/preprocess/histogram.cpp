@@ -222,7 +222,6 @@ void equalize_integers(const T* x, O* y, std::int64_t n, const bool* mask, const
   });
 }
 
-
 template <typename T>
 void bin_values_generic(const T* x, std::uint32_t* bins, std::int64_t n, const Table<T>& t) {
   const Table<T> table = t;  // a local copy: not reloaded after each store
@@ -240,7 +239,6 @@ void bin_values(const T* x, std::uint32_t* bins, std::int64_t n, const Table<T>&
   if (detail::cpu_has_avx2()) return bin_values_avx2(x, bins, n, t);
   bin_values_generic(x, bins, n, t);
 }
-
 
 template <typename T, typename O>
 MEDIMG_AVX2_CLONE void interpolate_avx2(const T* values, O* y, std::int64_t n,

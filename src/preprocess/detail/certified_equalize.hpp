@@ -194,12 +194,11 @@ MEDIMG_AVX2_CLONE Estimate8<T> estimate8(Vec8<T> v, const Certified<T>& c) {
   return s;
 }
 
-// Table::bin_of of 8 values: the estimate, then numpy's two corrections against the edges
-// (gathered). The edges increase strictly (Table::bins_are_exact), so at most one applies.
+// Table::bin_of of 8 values v from their estimated bins: numpy's two corrections against the
+// edges (gathered). The edges increase strictly (Table::bins_are_exact), so at most one
+// applies.
 template <typename T>
-MEDIMG_AVX2_CLONE __m256i exact_bins8(const T* x, const Certified<T>& c, const Table<T>& t) {
-  const Vec8<T> v = Vec8<T>::load(x);
-  const __m256i bin = estimate8(v, c).bin;
+MEDIMG_AVX2_CLONE __m256i exact_bins8(Vec8<T> v, __m256i bin, const Table<T>& t) {
   const Vec8<T> low = Vec8<T>::gather(t.edges, bin);
   const Vec8<T> high = Vec8<T>::gather(t.edges, _mm256_add_epi32(bin, _mm256_set1_epi32(1)));
   const __m256i above_first = _mm256_cmpgt_epi32(bin, _mm256_setzero_si256());
@@ -314,10 +313,11 @@ MEDIMG_AVX2_CLONE void count_certified_avx2(const T* x, const bool* mask, std::i
     }
     for (int k = 0; k < uncertain; ++k) {
       const std::int64_t g = uncertain_groups[k];
+      const Vec8<T> v = Vec8<T>::load(x + g);
+      const __m256i bin = estimate8(v, c).bin;
       alignas(32) std::uint32_t estimate[8], exact_bin[8];
-      _mm256_store_si256(reinterpret_cast<__m256i*>(estimate),
-                         estimate8(Vec8<T>::load(x + g), c).bin);
-      _mm256_store_si256(reinterpret_cast<__m256i*>(exact_bin), exact_bins8(x + g, c, t));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(estimate), bin);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(exact_bin), exact_bins8(v, bin, t));
       for (int l = 0; l < 8; ++l) {
         h[estimate[l]] -= counted(g + l);
         h[exact_bin[l]] += counted(g + l);
