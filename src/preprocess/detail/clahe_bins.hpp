@@ -52,53 +52,56 @@ inline void look_up_bins(std::uint16_t* bins, std::int64_t n, const std::uint16_
 }
 
 #if MEDIMG_HAS_AVX2_CLONES
-// sk::grey_level_bin of four values, in its float64 arithmetic (division, multiplication,
-// round half to even). level // bin_size as trunc((level + 0.5) / bin_size), by a
-// multiplication: that quotient lies at least 0.5 / bin_size from an integer, far beyond
-// its rounding error.
-MEDIMG_AVX2_CLONE inline __m128i exact_bins4(__m128i values, const BinEstimate& e) {
+// sk::grey_level_bin of four values (uint16 minus low, held exactly as floats), in its
+// float64 arithmetic (division, multiplication, round half to even). level // bin_size as
+// trunc((level + 0.5) / bin_size), by a multiplication: that quotient lies at least
+// 0.5 / bin_size from an integer, far beyond its rounding error.
+MEDIMG_AVX2_CLONE inline __m128i exact_bins4(__m128 values, const BinEstimate& e) {
   const __m256d level = _mm256_round_pd(
-      _mm256_mul_pd(_mm256_div_pd(_mm256_cvtepi32_pd(values), _mm256_set1_pd(e.span)),
+      _mm256_mul_pd(_mm256_div_pd(_mm256_cvtps_pd(values), _mm256_set1_pd(e.span)),
                     _mm256_set1_pd(static_cast<double>(sk::kGreyLevels - 1))),
       _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   const __m256d per_bin = _mm256_set1_pd(1.0 / static_cast<double>(e.bin_size));
   return _mm256_cvttpd_epi32(_mm256_mul_pd(_mm256_add_pd(level, _mm256_set1_pd(0.5)), per_bin));
 }
 
-// The estimated bins of eight uint16 values (minus low), packed; `certain` tells whether
-// BinEstimate e certifies all eight.
-MEDIMG_AVX2_CLONE inline __m128i estimated_bins8(__m256i values, const BinEstimate& e, bool* certain) {
-  const __m256 v = _mm256_cvtepi32_ps(values);
+// The estimated bins of eight values (uint16 minus low, as exact floats), packed; `certain`
+// tells whether BinEstimate e certifies all eight.
+MEDIMG_AVX2_CLONE inline __m128i estimated_bins8(__m256 v, const BinEstimate& e, bool* certain) {
   const __m256 g = _mm256_mul_ps(v, _mm256_set1_ps(e.scale));
-  const __m256i bin = _mm256_cvttps_epi32(g);
-  const __m256 fraction = _mm256_sub_ps(g, _mm256_cvtepi32_ps(bin));
+  const __m256 fraction =
+      _mm256_sub_ps(g, _mm256_round_ps(g, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
   const __m256 sure = _mm256_or_ps(
       _mm256_and_ps(_mm256_cmp_ps(fraction, _mm256_set1_ps(e.fraction_low), _CMP_GT_OQ),
                     _mm256_cmp_ps(fraction, _mm256_set1_ps(e.fraction_high), _CMP_LT_OQ)),
       _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_EQ_OQ));
   *certain = _mm256_movemask_ps(sure) == 0xFF;
-  return _mm_packus_epi32(_mm256_castsi256_si128(bin), _mm256_extracti128_si256(bin, 1));
+  const __m256i bits = _mm256_cvttps_epi32(g);
+  return _mm_packus_epi32(_mm256_castsi256_si128(bits), _mm256_extracti128_si256(bits, 1));
 }
 
-// Eight values (uint16 minus low) at a time, or one, from the uint16 values in `bins`...
+// Eight values (uint16 minus low, as exact floats) at a time, or one, from the uint16
+// values in `bins`...
 struct StoredValues {
   const std::uint16_t* bins;
-  MEDIMG_AVX2_CLONE __m256i eight(std::int64_t i) const {
-    return _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bins + i)));
+  MEDIMG_AVX2_CLONE __m256 eight(std::int64_t i) const {
+    return _mm256_cvtepi32_ps(
+        _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bins + i))));
   }
   std::int32_t one(std::int64_t i) const { return bins[i]; }
 };
 
-// ... or from floats in [−1, 1]: img_as_uint's clip(rint(x * 65535), 0, 65535) − low.
+// ... or from floats in [−1, 1]: img_as_uint's clip(rint(x * 65535), 0, 65535) − low (x <= 1
+// keeps rint(x * 65535) <= 65535 without the clip).
 struct UnitFloatValues {
   const float* x;
   std::int32_t low;
-  MEDIMG_AVX2_CLONE __m256i eight(std::int64_t i) const {
-    // rint as numpy (half to even, the default rounding mode), then the clip.
-    __m256 u = _mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), _mm256_set1_ps(65535.0f)),
-                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    u = _mm256_min_ps(_mm256_max_ps(u, _mm256_setzero_ps()), _mm256_set1_ps(65535.0f));
-    return _mm256_sub_epi32(_mm256_cvtps_epi32(u), _mm256_set1_epi32(low));
+  MEDIMG_AVX2_CLONE __m256 eight(std::int64_t i) const {
+    // rint as numpy (half to even, the default rounding mode), then the clip at 0.
+    const __m256 u = _mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), _mm256_set1_ps(65535.0f)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    return _mm256_sub_ps(_mm256_max_ps(u, _mm256_setzero_ps()),
+                         _mm256_set1_ps(static_cast<float>(low)));
   }
   std::int32_t one(std::int64_t i) const { return sk::float_to_uint16(x[i]) - low; }
 };
@@ -107,15 +110,14 @@ struct UnitFloatValues {
 struct UnitDoubleValues {
   const double* x;
   std::int32_t low;
-  MEDIMG_AVX2_CLONE static __m128i four(const double* p) {
-    __m256d u = _mm256_round_pd(_mm256_mul_pd(_mm256_loadu_pd(p), _mm256_set1_pd(65535.0)),
-                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    u = _mm256_min_pd(_mm256_max_pd(u, _mm256_setzero_pd()), _mm256_set1_pd(65535.0));
-    return _mm256_cvtpd_epi32(u);
+  MEDIMG_AVX2_CLONE __m128 four(const double* p) const {
+    const __m256d u = _mm256_round_pd(_mm256_mul_pd(_mm256_loadu_pd(p), _mm256_set1_pd(65535.0)),
+                                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    return _mm256_cvtpd_ps(_mm256_sub_pd(_mm256_max_pd(u, _mm256_setzero_pd()),
+                                         _mm256_set1_pd(static_cast<double>(low))));
   }
-  MEDIMG_AVX2_CLONE __m256i eight(std::int64_t i) const {
-    return _mm256_sub_epi32(_mm256_set_m128i(four(x + i + 4), four(x + i)),
-                            _mm256_set1_epi32(low));
+  MEDIMG_AVX2_CLONE __m256 eight(std::int64_t i) const {
+    return _mm256_set_m128(four(x + i + 4), four(x + i));
   }
   std::int32_t one(std::int64_t i) const { return sk::float_to_uint16(x[i]) - low; }
 };
@@ -132,25 +134,23 @@ MEDIMG_AVX2_CLONE void certified_bins_avx2(const Source& source_, std::uint16_t*
   const Source source = source_;
   const BinEstimate e = e_;
   constexpr int kChunk = 256;  // groups of eight
-  __m128i held[kChunk];        // the values of the uncertain groups
+  __m256 held[kChunk];         // the values of the uncertain groups
   std::int64_t where[kChunk];
   std::int64_t i = 0;
   while (i + 8 <= n) {
     int uncertain = 0;
     for (int k = 0; k < kChunk && i + 8 <= n; ++k, i += 8) {
-      const __m256i values = source.eight(i);
+      const __m256 values = source.eight(i);
       bool certain;
       _mm_storeu_si128(reinterpret_cast<__m128i*>(bins + i), estimated_bins8(values, e, &certain));
-      held[uncertain] =
-          _mm_packus_epi32(_mm256_castsi256_si128(values), _mm256_extracti128_si256(values, 1));
+      held[uncertain] = values;
       where[uncertain] = i;
       uncertain += !certain;
     }
     for (int k = 0; k < uncertain; ++k) {
-      const __m256i values = _mm256_cvtepu16_epi32(held[k]);
       _mm_storeu_si128(reinterpret_cast<__m128i*>(bins + where[k]),
-                       _mm_packus_epi32(exact_bins4(_mm256_castsi256_si128(values), e),
-                                        exact_bins4(_mm256_extracti128_si256(values, 1), e)));
+                       _mm_packus_epi32(exact_bins4(_mm256_castps256_ps128(held[k]), e),
+                                        exact_bins4(_mm256_extractf128_ps(held[k], 1), e)));
     }
   }
   for (; i < n; ++i) bins[i] = sk::grey_level_bin(source.one(i), e.span, e.bin_size);
