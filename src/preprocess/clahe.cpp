@@ -93,14 +93,16 @@ std::vector<float> region_mappings(const std::uint16_t* bins, const Regions& g, 
       const std::int64_t* xs = ax.region(tx);
       // Regions that end inside the image read their rows directly; the last one may reach
       // into the reflected padding.
-      const bool inside = (tx + 1) * ax.kernel <= width;
-      for (std::int64_t dz = 0; dz < az.kernel; ++dz) {
-        for (std::int64_t dy = 0; dy < ay.kernel; ++dy) {
+      // Locals: the increments could otherwise alias the regions' fields.
+      const std::int64_t kx = ax.kernel, ky = ay.kernel, kz = az.kernel;
+      const bool inside = (tx + 1) * kx <= width;
+      for (std::int64_t dz = 0; dz < kz; ++dz) {
+        for (std::int64_t dy = 0; dy < ky; ++dy) {
           const std::uint16_t* row = bins + (zs[dz] * height + ys[dy]) * width;
           std::int64_t dx = 0;
           if (inside) {
-            const std::uint16_t* run = row + tx * ax.kernel;
-            for (; dx + 7 < ax.kernel; dx += 8) {
+            const std::uint16_t* run = row + tx * kx;
+            for (; dx + 7 < kx; dx += 8) {
               // Two 64-bit loads and shifts rather than eight 16-bit loads: the histogram
               // increments already keep the load and store ports busy.
               std::uint64_t low, high;
@@ -116,7 +118,7 @@ std::vector<float> region_mappings(const std::uint16_t* bins, const Regions& g, 
               }
             }
           }
-          for (; dx < ax.kernel; ++dx) ++copy[0][row[xs[dx]]];
+          for (; dx < kx; ++dx) ++copy[0][row[xs[dx]]];
         }
       }
       for (int b = 0; b < nbins; ++b) copy[0][b] += copy[1][b] + copy[2][b] + copy[3][b];

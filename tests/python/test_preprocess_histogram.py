@@ -274,6 +274,13 @@ def test_clahe_bins_every_uint16_value_as_skimage(nbins):
         pp.clahe(shifted, kernel_size=256, clip_limit=0, nbins=nbins)[0],
         exposure.equalize_adapthist(shifted[0].astype(np.uint16), kernel_size=256,
                                     clip_limit=0, nbins=nbins), rtol=0, atol=1.3e-4)
+    # The uint16 range [0, 32766]: the 14-bit level is rint(u / 2), so every other u is a
+    # tie (rounded to even), and u + 1 = 2 k bin_size puts it on a bin edge exactly.
+    halved = np.minimum(x, 32766)
+    np.testing.assert_allclose(
+        pp.clahe(halved, kernel_size=256, clip_limit=0, nbins=nbins)[0],
+        exposure.equalize_adapthist(halved[0].astype(np.uint16), kernel_size=256,
+                                    clip_limit=0, nbins=nbins), rtol=0, atol=1.3e-4)
 
 
 def test_clahe_rescales_floats_outside_unit_range_first(data_dir):

@@ -21,24 +21,27 @@
 namespace medimg::detail::clahe_parts {
 
 // Where the bin of a channel's uint16 value u follows from arithmetic: for v = u − low in
-// [0, span], skimage's level rint(v / span * 16383) lies within 1/2 of v / span * 16383, so
-// its bin, level // bin_size, is floor(g) for g = v * 16383 / (span * bin_size) whenever
-// g's fractional part is farther than 0.5 / bin_size from 0 and 1 (plus the float rounding
-// of g); v = 0 is bin 0. The other values take sk::grey_level_bin.
+// [0, span], skimage's bin is level // bin_size with level = rint(t), t = v / span * 16383,
+// so it is floor(g) for g = (t + 0.5) / bin_size unless t + 0.5 lies on (or, given numpy's
+// own float64 rounding of t, next to) a multiple of bin_size. g is estimated in float32 as
+// v * scale + offset; where its fractional part is farther from 0 and 1 than the estimate's
+// rounding, floor(g) is certain. The other values take sk::grey_level_bin.
 struct BinEstimate {
   std::int64_t bin_size;
   double span;
-  float scale = 0, fraction_low = 1, fraction_high = 0;  // the defaults certify nothing
+  float scale = 0, offset = 0, fraction_low = 1, fraction_high = 0;  // defaults: nothing certain
 
   BinEstimate(std::int64_t span_, std::int64_t bin_size_)
       : bin_size(bin_size_), span(static_cast<double>(span_)) {
     if (span_ <= 0) return;
     const double exact = static_cast<double>(sk::kGreyLevels - 1) /
                          (static_cast<double>(span) * static_cast<double>(bin_size));
-    // Two float roundings (of the scale and of the product), 2^-24 of g each, at most.
-    const double margin = 0.5 / static_cast<double>(bin_size) + exact * span * 2.4e-7 + 1e-6;
-    if (margin > 0.2) return;  // too few values certified to pay (few, wide bins)
+    const double half_bin = 0.5 / static_cast<double>(bin_size);
+    // Three float roundings (the scale, the product, the sum), 2^-24 of g each at most, with
+    // g <= exact * span + half_bin.
+    const double margin = (exact * span + half_bin) * 2.4e-7 + 1e-6;
     scale = static_cast<float>(exact);
+    offset = static_cast<float>(half_bin);
     fraction_low = static_cast<float>(margin);
     fraction_high = static_cast<float>(1 - margin);
   }
@@ -68,27 +71,27 @@ MEDIMG_AVX2_CLONE inline __m128i exact_bins4(__m128 values, const BinEstimate& e
 // The estimated bins of eight values (uint16 minus low, as exact floats), packed; `certain`
 // tells whether BinEstimate e certifies all eight.
 MEDIMG_AVX2_CLONE inline __m128i estimated_bins8(__m256 v, const BinEstimate& e, bool* certain) {
-  const __m256 g = _mm256_mul_ps(v, _mm256_set1_ps(e.scale));
+  const __m256 g = _mm256_add_ps(_mm256_mul_ps(v, _mm256_set1_ps(e.scale)),
+                                 _mm256_set1_ps(e.offset));
   const __m256 fraction =
       _mm256_sub_ps(g, _mm256_round_ps(g, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
-  const __m256 sure = _mm256_or_ps(
+  const __m256 sure =
       _mm256_and_ps(_mm256_cmp_ps(fraction, _mm256_set1_ps(e.fraction_low), _CMP_GT_OQ),
-                    _mm256_cmp_ps(fraction, _mm256_set1_ps(e.fraction_high), _CMP_LT_OQ)),
-      _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_EQ_OQ));
+                    _mm256_cmp_ps(fraction, _mm256_set1_ps(e.fraction_high), _CMP_LT_OQ));
   *certain = _mm256_movemask_ps(sure) == 0xFF;
   const __m256i bits = _mm256_cvttps_epi32(g);
   return _mm_packus_epi32(_mm256_castsi256_si128(bits), _mm256_extracti128_si256(bits, 1));
 }
 
-// Eight values (uint16 minus low, as exact floats) at a time, or one, from the uint16
-// values in `bins`...
+// Eight values (uint16 minus low, as exact floats) at a time, or one, from stored uint16
+// values...
 struct StoredValues {
-  const std::uint16_t* bins;
+  const std::uint16_t* values;
   MEDIMG_AVX2_CLONE __m256 eight(std::int64_t i) const {
     return _mm256_cvtepi32_ps(
-        _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bins + i))));
+        _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(values + i))));
   }
-  std::int32_t one(std::int64_t i) const { return bins[i]; }
+  std::int32_t one(std::int64_t i) const { return values[i]; }
 };
 
 // ... or from floats in [−1, 1]: img_as_uint's clip(rint(x * 65535), 0, 65535) − low (x <= 1
@@ -122,10 +125,11 @@ struct UnitDoubleValues {
   std::int32_t one(std::int64_t i) const { return sk::float_to_uint16(x[i]) - low; }
 };
 
-// The bins of n values from `source` into bins[0 .. n), eight at a time: the certified
-// estimates, and the groups of eight with an uncertain lane computed exactly after each
-// chunk, so that the loop has no data-dependent branch (mispredicted, it cost more than all
-// the arithmetic).
+// The bins of n values from `source` (not `bins` itself) into bins[0 .. n), eight at a time: the certified
+// estimates, and the groups of eight with an uncertain lane computed exactly after each 64
+// groups, so that the loop has no data-dependent branch (mispredicted, it cost more than all
+// the arithmetic). The uncertain groups are marked in a bit mask and their values read
+// again: stores, not arithmetic, are what this loop runs out of.
 template <typename Source>
 MEDIMG_AVX2_CLONE void certified_bins_avx2(const Source& source_, std::uint16_t* bins,
                                            std::int64_t n, const BinEstimate& e_) {
@@ -133,35 +137,41 @@ MEDIMG_AVX2_CLONE void certified_bins_avx2(const Source& source_, std::uint16_t*
   // be loaded again for every group.
   const Source source = source_;
   const BinEstimate e = e_;
-  constexpr int kChunk = 256;  // groups of eight
-  __m256 held[kChunk];         // the values of the uncertain groups
-  std::int64_t where[kChunk];
   std::int64_t i = 0;
   while (i + 8 <= n) {
-    int uncertain = 0;
-    for (int k = 0; k < kChunk && i + 8 <= n; ++k, i += 8) {
-      const __m256 values = source.eight(i);
+    const std::int64_t first = i;
+    std::uint64_t uncertain = 0;  // bit k: group k of this chunk
+    for (int k = 0; k < 64 && i + 8 <= n; ++k, i += 8) {
       bool certain;
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(bins + i), estimated_bins8(values, e, &certain));
-      held[uncertain] = values;
-      where[uncertain] = i;
-      uncertain += !certain;
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(bins + i),
+                       estimated_bins8(source.eight(i), e, &certain));
+      uncertain |= static_cast<std::uint64_t>(!certain) << k;
     }
-    for (int k = 0; k < uncertain; ++k) {
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(bins + where[k]),
-                       _mm_packus_epi32(exact_bins4(_mm256_castps256_ps128(held[k]), e),
-                                        exact_bins4(_mm256_extractf128_ps(held[k], 1), e)));
+    for (; uncertain != 0; uncertain &= uncertain - 1) {
+      const std::int64_t at = first + 8 * __builtin_ctzll(uncertain);
+      const __m256 values = source.eight(at);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(bins + at),
+                       _mm_packus_epi32(exact_bins4(_mm256_castps256_ps128(values), e),
+                                        exact_bins4(_mm256_extractf128_ps(values, 1), e)));
     }
   }
   for (; i < n; ++i) bins[i] = sk::grey_level_bin(source.one(i), e.span, e.bin_size);
 }
 
-// bins[i] = to_uint16(x[i]) − low, compiled for AVX2 (flatten inlines to_uint16).
+// bins of n values through to_uint16(x[i]) − low, in chunks converted into a buffer first,
+// compiled for AVX2 (flatten inlines to_uint16).
 template <typename T, typename ToUint16>
-MEDIMG_AVX2_CLONE void uint16_values_avx2(const T* x, std::uint16_t* bins, std::int64_t n,
-                                          ToUint16 to_uint16, std::int64_t low) {
-  for (std::int64_t i = 0; i < n; ++i) {
-    bins[i] = static_cast<std::uint16_t>(to_uint16(x[i]) - low);
+MEDIMG_AVX2_CLONE void converted_bins_avx2(const T* x, std::uint16_t* bins, std::int64_t n,
+                                           ToUint16 to_uint16, std::int64_t low,
+                                           const BinEstimate& e) {
+  constexpr std::int64_t kChunk = 2048;
+  std::uint16_t values[kChunk];
+  for (std::int64_t first = 0; first < n; first += kChunk) {
+    const std::int64_t count = std::min(kChunk, n - first);
+    for (std::int64_t i = 0; i < count; ++i) {
+      values[i] = static_cast<std::uint16_t>(to_uint16(x[first + i]) - low);
+    }
+    certified_bins_avx2(StoredValues{values}, bins + first, count, e);
   }
 }
 #endif
@@ -216,8 +226,7 @@ bool level_bins(const T* x, std::int64_t n, std::int64_t bin_size, std::uint16_t
         }
       }
       detail::for_blocks(n, [&](std::int64_t first, std::int64_t last) {
-        uint16_values_avx2(x + first, bins + first, last - first, to_uint16, low);
-        certified_bins_avx2(StoredValues{bins + first}, bins + first, last - first, estimate);
+        converted_bins_avx2(x + first, bins + first, last - first, to_uint16, low, estimate);
       });
       return;
     }
