@@ -9,6 +9,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -50,28 +51,57 @@ std::vector<std::int64_t> kernel_of(const std::vector<std::int64_t>& spatial,
 }
 
 // clip_histogram then map_histogram, compiled for AVX2 where the CPU has it (their passes
-// over the bins vectorise there: 64-bit compares).
-void clip_and_map_generic(std::vector<std::int64_t>& hist, std::int64_t clip_limit,
-                          std::int64_t n_pixels, float* out) {
+// over the bins vectorise there).
+template <typename Count>
+void clip_and_map_generic(std::vector<Count>& hist, Count clip_limit, std::int64_t n_pixels,
+                          float* out) {
   sk::clip_histogram(hist, clip_limit);
   sk::map_histogram(hist, n_pixels, out);
 }
 
-MEDIMG_AVX2_CLONE void clip_and_map_avx2(std::vector<std::int64_t>& hist,
-                                         std::int64_t clip_limit, std::int64_t n_pixels,
-                                         float* out) {
+template <typename Count>
+MEDIMG_AVX2_CLONE void clip_and_map_avx2(std::vector<Count>& hist, Count clip_limit,
+                                         std::int64_t n_pixels, float* out) {
   clip_and_map_generic(hist, clip_limit, n_pixels, out);
 }
 
-void clip_and_map(std::vector<std::int64_t>& hist, std::int64_t clip_limit,
-                  std::int64_t n_pixels, float* out) {
+template <typename Count>
+void clip_and_map(std::vector<Count>& hist, Count clip_limit, std::int64_t n_pixels,
+                  float* out) {
   if (detail::cpu_has_avx2()) return clip_and_map_avx2(hist, clip_limit, n_pixels, out);
   clip_and_map_generic(hist, clip_limit, n_pixels, out);
 }
 
-// The grey-level mapping of every region: histogram, clip_histogram, map_histogram.
+// Counts the bins of run[0 .. n / 8 * 8) into four histograms, eight at a time; returns the
+// number counted. Not inlined: in its own function the loop keeps its values in registers.
+template <typename Count>
+[[gnu::noinline]] std::int64_t count_eights(const std::uint16_t* run, std::int64_t n,
+                                            Count* const* copies) {
+  Count* const copy[4] = {copies[0], copies[1], copies[2], copies[3]};
+  std::int64_t dx = 0;
+  for (; dx + 7 < n; dx += 8) {
+    // Two 64-bit loads and shifts rather than eight 16-bit loads: the histogram increments
+    // already keep the load and store ports busy.
+    std::uint64_t low, high;
+    std::memcpy(&low, run + dx, 8);
+    std::memcpy(&high, run + dx + 4, 8);
+    if (low == high && low == (low & 0xFFFF) * 0x0001000100010001ull) {
+      copy[0][low & 0xFFFF] += 8;  // a flat background: eight at once
+      continue;
+    }
+    for (int j = 0; j < 4; ++j) {
+      ++copy[j][(low >> (16 * j)) & 0xFFFF];
+      ++copy[j][(high >> (16 * j)) & 0xFFFF];
+    }
+  }
+  return dx;
+}
+
+// The grey-level mapping of every region: histogram, clip_histogram, map_histogram, with
+// counts of type Count (which holds a region's voxel count).
+template <typename Count>
 std::vector<float> region_mappings(const std::uint16_t* bins, const Regions& g, int nbins,
-                                    std::int64_t clip_limit) {
+                                   Count clip_limit) {
   const auto& [az, ay, ax] = g.axes;
   const std::int64_t width = ax.size, height = ay.size;
   std::vector<float> maps(static_cast<std::size_t>(g.count() * nbins));
@@ -79,15 +109,15 @@ std::vector<float> region_mappings(const std::uint16_t* bins, const Regions& g, 
   const std::int64_t grain =
       std::max<std::int64_t>(1, detail::kParallelGrain / g.voxels_per_region());
   parallel_for(0, g.count(), grain, [&](std::int64_t first, std::int64_t last) {
-    std::vector<std::int64_t> hist;
+    std::vector<Count> hist;
     for (std::int64_t t = first; t < last; ++t) {
       const std::int64_t tz = t / (ay.regions * ax.regions);
       const std::int64_t ty = t / ax.regions % ay.regions, tx = t % ax.regions;
       // Four interleaved histograms: repeated levels (flat backgrounds) would otherwise make
       // every increment wait for the previous one.
       hist.assign(static_cast<std::size_t>(4 * nbins), 0);
-      std::int64_t* copy[4] = {hist.data(), hist.data() + nbins, hist.data() + 2 * nbins,
-                               hist.data() + 3 * nbins};
+      Count* copy[4] = {hist.data(), hist.data() + nbins, hist.data() + 2 * nbins,
+                        hist.data() + 3 * nbins};
       const std::int64_t* zs = az.region(tz);
       const std::int64_t* ys = ay.region(ty);
       const std::int64_t* xs = ax.region(tx);
@@ -100,24 +130,7 @@ std::vector<float> region_mappings(const std::uint16_t* bins, const Regions& g, 
         for (std::int64_t dy = 0; dy < ky; ++dy) {
           const std::uint16_t* row = bins + (zs[dz] * height + ys[dy]) * width;
           std::int64_t dx = 0;
-          if (inside) {
-            const std::uint16_t* run = row + tx * kx;
-            for (; dx + 7 < kx; dx += 8) {
-              // Two 64-bit loads and shifts rather than eight 16-bit loads: the histogram
-              // increments already keep the load and store ports busy.
-              std::uint64_t low, high;
-              std::memcpy(&low, run + dx, 8);
-              std::memcpy(&high, run + dx + 4, 8);
-              if (low == high && low == (low & 0xFFFF) * 0x0001000100010001ull) {
-                copy[0][low & 0xFFFF] += 8;  // a flat background: eight at once
-                continue;
-              }
-              for (int j = 0; j < 4; ++j) {
-                ++copy[j][(low >> (16 * j)) & 0xFFFF];
-                ++copy[j][(high >> (16 * j)) & 0xFFFF];
-              }
-            }
-          }
+          if (inside) dx = count_eights(row + tx * kx, kx, copy);
           for (; dx < kx; ++dx) ++copy[0][row[xs[dx]]];
         }
       }
@@ -194,7 +207,11 @@ Image clahe(const Image& image, const ClaheOptions& o) {
       for (std::int64_t c = 0; c < voxels.size(0); ++c) {
         MEDIMG_CHECK(level_bins(x + c * n, n, bin_size, levels.get()), ArgumentError,
                      "clahe: channel ", c, " has NaN or infinite voxels");
-        const auto maps = region_mappings(levels.get(), g, o.nbins(), clip);
+        // int32 counts where a region's voxels fit them (eight bins to an AVX2 register).
+        const auto maps =
+            npix <= std::numeric_limits<std::int32_t>::max()
+                ? region_mappings(levels.get(), g, o.nbins(), static_cast<std::int32_t>(clip))
+                : region_mappings(levels.get(), g, o.nbins(), clip);
         const auto range = interpolate(levels.get(), maps, g, o.nbins());
         rescale_to_unit(levels.get(), y + c * n, n, range);
       }

@@ -373,9 +373,10 @@ std::array<std::int32_t, 2> interpolate(std::uint16_t* levels, const std::vector
   const auto& [az, ay, ax] = g.axes;
   const std::int64_t rows = az.size * ay.size, width = ax.size;
   // 2D images whose blocks' tables are small against them (a 512² slice with the default
-  // kernel: 81 x 256 entries for 262,144 voxels).
+  // kernel: 81 x 256 entries for 262,144 voxels), read by 32-bit byte offsets.
   const std::int64_t block_entries = (ay.regions + 1) * (ax.regions + 1) * nbins;
-  if (az.size == 1 && block_entries <= rows * width / 2) {
+  if (az.size == 1 && block_entries <= rows * width / 2 &&
+      block_entries * std::int64_t{sizeof(Bilinear)} <= std::numeric_limits<std::uint32_t>::max()) {
     return interpolate_blocks(levels, maps, g, nbins);
   }
   // Per column: the offsets of its two regions' mappings, and the weight of the upper one.

@@ -127,19 +127,21 @@ inline std::vector<std::int64_t> reflect_index_map(std::int64_t size, std::int64
 
 /// skimage's clip_histogram(hist, clip_limit), statement for statement: clip, spread the
 /// excess evenly, then hand out what is left one count at a time with its stride rule. The
-/// first three passes are written as selects (no branch on each bin's count).
-inline void clip_histogram(std::vector<std::int64_t>& hist, std::int64_t clip_limit) {
-  const auto bins = static_cast<std::int64_t>(hist.size());
-  std::int64_t n_excess = 0;
+/// first three passes are written as selects (no branch on each bin's count). Count: a type
+/// that holds the histogram's total (int32 lets the passes take eight bins at a time).
+template <typename Count>
+void clip_histogram(std::vector<Count>& hist, Count clip_limit) {
+  const auto bins = static_cast<Count>(hist.size());
+  Count n_excess = 0;
   for (auto& h : hist) {  // excess_mask = hist > clip_limit
-    const std::int64_t excess = h > clip_limit ? h - clip_limit : 0;
+    const Count excess = h > clip_limit ? h - clip_limit : 0;
     n_excess += excess;
     h -= excess;
   }
-  const std::int64_t bin_incr = n_excess / bins;
-  const std::int64_t upper = clip_limit - bin_incr;
+  const Count bin_incr = n_excess / bins;
+  const Count upper = clip_limit - bin_incr;
   for (auto& h : hist) {  // low_mask = hist < upper
-    const std::int64_t add = h < upper ? bin_incr : 0;
+    const Count add = h < upper ? bin_incr : 0;
     h += add;
     n_excess -= add;
   }
@@ -149,13 +151,13 @@ inline void clip_histogram(std::vector<std::int64_t>& hist, std::int64_t clip_li
     h = mid ? clip_limit : h;
   }
   // "while n_excess > 0": `under` is np.count_nonzero(hist < clip_limit), kept up to date.
-  std::int64_t under = 0;
+  Count under = 0;
   for (auto h : hist) under += h < clip_limit;
   while (n_excess > 0) {
-    const std::int64_t previous = n_excess;
-    for (std::int64_t index = 0; index < bins && under > 0; ++index) {
-      const std::int64_t step = std::max<std::int64_t>(1, under / n_excess);
-      for (std::int64_t j = index; j < bins; j += step) {
+    const Count previous = n_excess;
+    for (Count index = 0; index < bins && under > 0; ++index) {
+      const Count step = std::max<Count>(1, under / n_excess);
+      for (Count j = index; j < bins; j += step) {
         if (hist[j] < clip_limit) {
           if (++hist[j] == clip_limit) --under;
           --n_excess;
@@ -168,15 +170,16 @@ inline void clip_histogram(std::vector<std::int64_t>& hist, std::int64_t clip_li
 }
 
 /// skimage's map_histogram(hist, 0, 16383, n_pixels): the clipped histogram's cumulative
-/// sum scaled to grey levels, truncated to integers (below 2^14: exact as floats).
-inline void map_histogram(const std::vector<std::int64_t>& hist, std::int64_t n_pixels,
-                          float* out) {
+/// sum scaled to grey levels, truncated to integers (below 2^14: exact as floats). The sums
+/// first, then the scaling, which then takes several bins at a time.
+template <typename Count>
+void map_histogram(std::vector<Count>& hist, std::int64_t n_pixels, float* out) {
   const double scale = static_cast<double>(kGreyLevels - 1) / static_cast<double>(n_pixels);
-  std::int64_t sum = 0;
+  Count sum = 0;
+  for (auto& h : hist) h = sum += h;  // np.cumsum, in place
   for (std::size_t b = 0; b < hist.size(); ++b) {
-    sum += hist[b];
     const double v =
-        std::min(static_cast<double>(sum) * scale, static_cast<double>(kGreyLevels - 1));
+        std::min(static_cast<double>(hist[b]) * scale, static_cast<double>(kGreyLevels - 1));
     out[b] = static_cast<float>(std::trunc(v));
   }
 }
