@@ -27,6 +27,9 @@ struct AxisRegions {
   AxisRegions(std::int64_t s, std::int64_t k)
       : size(s), kernel(k), pad_left(k / 2), regions((s + k - 1) / k) {
     source = sk::reflect_index_map(s, pad_left, (k - s % k) % k + (k + 1) / 2);
+    lower.reserve(static_cast<std::size_t>(s));
+    upper.reserve(lower.capacity());
+    weight.reserve(lower.capacity());
     for (std::int64_t r = 0; r < s; ++r) {
       const std::int64_t padded = r + pad_left, block = padded / k;
       lower.push_back(std::clamp<std::int64_t>(block - 1, 0, regions - 1));
