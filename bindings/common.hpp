@@ -52,6 +52,9 @@ void bind_train_export(py::module_& m);
 void bind_train_trainer(py::module_& m);
 void bind_pipelines(py::module_& m);
 
+/// Looks up what tensor_from_python needs; once, when the module is imported.
+void init_conversions();
+
 /// A tensor sharing memory with `data`: a torch.Tensor as is, anything numpy accepts through
 /// torch.from_numpy. uint16/uint32 arrays (no LibTorch dtype) are widened to int32/int64
 /// copies, and read-only arrays are copied, since a tensor is always writable.

@@ -1,25 +1,50 @@
 #include "common.hpp"
 
+#include <string>
+
+#include <pybind11/numpy.h>
+
 #include "medimg/core/error.hpp"
 
 namespace medimg::python {
 
+namespace {
+
+// torch.Tensor, torch.from_numpy and numpy.asarray, looked up once by init_conversions (at
+// import, single-threaded). Leaked on purpose: destroying them after the interpreter has
+// finalised would crash.
+struct Conversions {
+  py::object tensor_type, from_numpy, asarray;
+};
+const Conversions* conversions = nullptr;
+
+}  // namespace
+
+void init_conversions() {
+  conversions = new Conversions{py::module_::import("torch").attr("Tensor"),
+                                py::module_::import("torch").attr("from_numpy"),
+                                py::module_::import("numpy").attr("asarray")};
+}
+
 at::Tensor tensor_from_python(const py::handle& data) {
-  const py::module_ torch = py::module_::import("torch");
-  if (py::isinstance(data, torch.attr("Tensor"))) return py::cast<at::Tensor>(data);
-  const py::module_ numpy = py::module_::import("numpy");
-  py::object array = numpy.attr("asarray")(data);
-  const std::string kind = py::str(array.attr("dtype").attr("name"));
-  if (kind == "uint16") {
+  if (py::isinstance(data, conversions->tensor_type)) return py::cast<at::Tensor>(data);
+  // numpy's C-level checks (not attribute lookups): this conversion is on every call of a
+  // function given an array, which for a small image can cost more than its computation.
+  py::array array = py::isinstance<py::array>(data)
+                        ? py::reinterpret_borrow<py::array>(data)
+                        : py::array(conversions->asarray(data));
+  const char kind = array.dtype().kind();
+  if (kind == 'u' && array.itemsize() == 2) {
     array = array.attr("astype")("int32");
-  } else if (kind == "uint32") {
+  } else if (kind == 'u' && array.itemsize() == 4) {
     array = array.attr("astype")("int64");
-  } else if (kind == "object" || kind.rfind("str", 0) == 0 || kind.rfind("bytes", 0) == 0) {
-    throw ArgumentError("expected numeric voxels, got a numpy array of dtype " + kind);
-  } else if (!array.attr("flags").attr("writeable").cast<bool>()) {
+  } else if (kind == 'O' || kind == 'U' || kind == 'S') {
+    throw ArgumentError("expected numeric voxels, got a numpy array of dtype " +
+                        std::string(py::str(array.dtype().attr("name"))));
+  } else if (!array.writeable()) {
     array = array.attr("copy")();
   }
-  return py::cast<at::Tensor>(torch.attr("from_numpy")(array));
+  return py::cast<at::Tensor>(conversions->from_numpy(array));
 }
 
 py::object torch_dtype(const py::handle& dtype) {

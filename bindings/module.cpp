@@ -5,6 +5,7 @@
 PYBIND11_MODULE(_medimg, m) {
   m.doc() = "medimg's compiled core; import medimg instead.";
   m.attr("__version__") = medimg::kVersion;
+  medimg::python::init_conversions();
   medimg::python::bind_errors(m);
   medimg::python::bind_core(m);
   medimg::python::bind_core_malloc(m);
