@@ -86,6 +86,15 @@ def test_dtypes_torch_lacks_are_widened_and_readonly_arrays_copied():
     im = medimg.Image(frozen)  # no torch warning about non-writable arrays
     im.array[0, 0, 0] = 1
     assert frozen[0, 0, 0] == 0
+    u32 = medimg.Image(np.array([[[0, 2 ** 32 - 1]]], dtype=np.uint32))
+    assert u32.dtype == torch.int64 and u32.array.max() == 2 ** 32 - 1
+    nested = medimg.Image([[[1.5, 2.5]]])  # anything numpy.asarray takes
+    assert nested.dtype == torch.float64 and nested.shape == (1, 1, 2)
+    for bad, name in [(np.array([[[None]]], dtype=object), "object"),
+                      (np.array([[["ab"]]]), "str64")]:
+        with pytest.raises(medimg.ArgumentError,
+                           match=f"expected numeric voxels, got a numpy array of dtype {name}$"):
+            medimg.Image(bad)
 
 
 def test_to_clone_and_copies():
