@@ -29,7 +29,7 @@ namespace medimg::detail::clahe_parts {
 struct BinEstimate {
   std::int64_t bin_size;
   double span;
-  float scale = 0, offset = 0, fraction_low = 1, fraction_high = 0;  // defaults: nothing certain
+  float scale = 0, offset = 0, margin = 0;
 
   BinEstimate(std::int64_t span_, std::int64_t bin_size_)
       : bin_size(bin_size_), span(static_cast<double>(span_)) {
@@ -37,13 +37,11 @@ struct BinEstimate {
     const double exact = static_cast<double>(sk::kGreyLevels - 1) /
                          (static_cast<double>(span) * static_cast<double>(bin_size));
     const double half_bin = 0.5 / static_cast<double>(bin_size);
-    // Three float roundings (the scale, the product, the sum), 2^-24 of g each at most, with
-    // g <= exact * span + half_bin.
-    const double margin = (exact * span + half_bin) * 2.4e-7 + 1e-6;
+    // Five float roundings (the scale, the product, the sum, g ± margin), 2^-24 of g each at
+    // most, with g <= exact * span + half_bin.
     scale = static_cast<float>(exact);
     offset = static_cast<float>(half_bin);
-    fraction_low = static_cast<float>(margin);
-    fraction_high = static_cast<float>(1 - margin);
+    margin = static_cast<float>((exact * span + half_bin) * 3.6e-7 + 1e-6);
   }
 
   bool active() const { return scale > 0; }
@@ -68,19 +66,29 @@ MEDIMG_AVX2_CLONE inline __m128i exact_bins4(__m128 values, const BinEstimate& e
   return _mm256_cvttpd_epi32(_mm256_mul_pd(_mm256_add_pd(level, _mm256_set1_pd(0.5)), per_bin));
 }
 
-// The estimated bins of eight values (uint16 minus low, as exact floats), packed; `certain`
-// tells whether BinEstimate e certifies all eight.
-MEDIMG_AVX2_CLONE inline __m128i estimated_bins8(__m256 v, const BinEstimate& e, bool* certain) {
+// The estimated bins of eight values (uint16 minus low, as exact floats), packed; `sure`
+// gets all ones in the lanes BinEstimate e certifies: those where g − margin and g + margin
+// lie in one bin.
+MEDIMG_AVX2_CLONE inline __m128i estimated_bins8(__m256 v, const BinEstimate& e, __m256i* sure) {
   const __m256 g = _mm256_add_ps(_mm256_mul_ps(v, _mm256_set1_ps(e.scale)),
                                  _mm256_set1_ps(e.offset));
-  const __m256 fraction =
-      _mm256_sub_ps(g, _mm256_round_ps(g, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
-  const __m256 sure =
-      _mm256_and_ps(_mm256_cmp_ps(fraction, _mm256_set1_ps(e.fraction_low), _CMP_GT_OQ),
-                    _mm256_cmp_ps(fraction, _mm256_set1_ps(e.fraction_high), _CMP_LT_OQ));
-  *certain = _mm256_movemask_ps(sure) == 0xFF;
-  const __m256i bits = _mm256_cvttps_epi32(g);
-  return _mm_packus_epi32(_mm256_castsi256_si128(bits), _mm256_extracti128_si256(bits, 1));
+  const __m256i bin = _mm256_cvttps_epi32(_mm256_sub_ps(g, _mm256_set1_ps(e.margin)));
+  *sure = _mm256_cmpeq_epi32(bin, _mm256_cvttps_epi32(_mm256_add_ps(g, _mm256_set1_ps(e.margin))));
+  return _mm_packus_epi32(_mm256_castsi256_si128(bin), _mm256_extracti128_si256(bin, 1));
+}
+
+// The bins of the group of eight at i, from the estimate or, where it is not certain, exactly.
+template <typename Source>
+MEDIMG_AVX2_CLONE inline void group_bins(const Source& source, std::uint16_t* bins, std::int64_t i,
+                                         const BinEstimate& e) {
+  const __m256 values = source.eight(i);
+  __m256i sure;
+  __m128i packed = estimated_bins8(values, e, &sure);
+  if (_mm256_movemask_epi8(sure) != -1) {
+    packed = _mm_packus_epi32(exact_bins4(_mm256_castps256_ps128(values), e),
+                              exact_bins4(_mm256_extractf128_ps(values, 1), e));
+  }
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(bins + i), packed);
 }
 
 // Eight values (uint16 minus low, as exact floats) at a time, or one, from stored uint16
@@ -125,11 +133,11 @@ struct UnitDoubleValues {
   std::int32_t one(std::int64_t i) const { return sk::float_to_uint16(x[i]) - low; }
 };
 
-// The bins of n values from `source` (not `bins` itself) into bins[0 .. n), eight at a time: the certified
-// estimates, and the groups of eight with an uncertain lane computed exactly after each 64
-// groups, so that the loop has no data-dependent branch (mispredicted, it cost more than all
-// the arithmetic). The uncertain groups are marked in a bit mask and their values read
-// again: stores, not arithmetic, are what this loop runs out of.
+// The bins of n values from `source` (not `bins` itself) into bins[0 .. n), eight at a time:
+// the estimates, with only whether all lanes of 32 groups were certain tracked (one AND a
+// group); the rare chunk with an uncertain lane (near a rounding tie) is done again group
+// by group, exactly where needed. No data-dependent branch per group: mispredicted, it cost
+// more than all the arithmetic.
 template <typename Source>
 MEDIMG_AVX2_CLONE void certified_bins_avx2(const Source& source_, std::uint16_t* bins,
                                            std::int64_t n, const BinEstimate& e_) {
@@ -137,24 +145,21 @@ MEDIMG_AVX2_CLONE void certified_bins_avx2(const Source& source_, std::uint16_t*
   // be loaded again for every group.
   const Source source = source_;
   const BinEstimate e = e_;
+  constexpr std::int64_t kChunk = 8 * 32;
   std::int64_t i = 0;
-  while (i + 8 <= n) {
-    const std::int64_t first = i;
-    std::uint64_t uncertain = 0;  // bit k: group k of this chunk
-    for (int k = 0; k < 64 && i + 8 <= n; ++k, i += 8) {
-      bool certain;
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(bins + i),
-                       estimated_bins8(source.eight(i), e, &certain));
-      uncertain |= static_cast<std::uint64_t>(!certain) << k;
+  for (; i + kChunk <= n; i += kChunk) {
+    __m256i all_sure = _mm256_set1_epi32(-1);
+    for (std::int64_t k = i; k < i + kChunk; k += 8) {
+      __m256i sure;
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(bins + k),
+                       estimated_bins8(source.eight(k), e, &sure));
+      all_sure = _mm256_and_si256(all_sure, sure);
     }
-    for (; uncertain != 0; uncertain &= uncertain - 1) {
-      const std::int64_t at = first + 8 * __builtin_ctzll(uncertain);
-      const __m256 values = source.eight(at);
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(bins + at),
-                       _mm_packus_epi32(exact_bins4(_mm256_castps256_ps128(values), e),
-                                        exact_bins4(_mm256_extractf128_ps(values, 1), e)));
+    if (_mm256_movemask_epi8(all_sure) != -1) {
+      for (std::int64_t k = i; k < i + kChunk; k += 8) group_bins(source, bins, k, e);
     }
   }
+  for (; i + 8 <= n; i += 8) group_bins(source, bins, i, e);
   for (; i < n; ++i) bins[i] = sk::grey_level_bin(source.one(i), e.span, e.bin_size);
 }
 
