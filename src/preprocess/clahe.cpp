@@ -19,6 +19,7 @@
 #include "detail/clahe_interpolation.hpp"
 #include "detail/clahe_regions.hpp"
 #include "detail/skimage_clahe.hpp"
+#include "detail/unit_rescale.hpp"
 #include "medimg/core/parallel.hpp"
 
 namespace medimg {
@@ -29,6 +30,10 @@ using detail::clahe_parts::AxisRegions;
 using detail::clahe_parts::interpolate;
 using detail::clahe_parts::level_bins;
 using detail::clahe_parts::Regions;
+using detail::clahe_parts::rescale_levels_generic;
+#if MEDIMG_HAS_AVX2_CLONES
+using detail::clahe_parts::rescale_levels_fma;
+#endif
 
 constexpr std::int64_t kMaxKernel = std::int64_t{1} << 16;
 constexpr std::int64_t kMaxMapEntries = std::int64_t{1} << 25;  // regions x nbins (floats)
@@ -153,33 +158,27 @@ std::vector<float> region_mappings(const std::uint16_t* bins, const Regions& g, 
   return maps;
 }
 
-// rescale_intensity(result.astype(float)): the levels' [min, max] -> [0, 1] in the output
-// precision ((r − min) / (max − min), both exact integers, so one rounding as numpy's), a
-// constant result clipped to [0, 1].
+// rescale_levels (detail/unit_rescale.hpp) over the channel, in parallel blocks.
 template <typename O>
-void rescale_to_unit_generic(const std::uint16_t* levels, O* y, std::int64_t n, O low, O span) {
-  if (span == O(0)) {
-    for (std::int64_t i = 0; i < n; ++i) y[i] = levels[i] >= 1 ? O(1) : O(0);
-    return;
-  }
-  for (std::int64_t i = 0; i < n; ++i) y[i] = (static_cast<O>(levels[i]) - low) / span;
-}
-
-template <typename O>
-MEDIMG_AVX2_CLONE void rescale_to_unit_avx2(const std::uint16_t* levels, O* y, std::int64_t n,
-                                            O low, O span) {
-  rescale_to_unit_generic(levels, y, n, low, span);
+MEDIMG_AVX2_CLONE void rescale_levels_avx2(const std::uint16_t* levels, O* y, std::int64_t n,
+                                           std::int32_t low, std::int32_t span) {
+  rescale_levels_generic(levels, y, n, low, span);
 }
 
 template <typename O>
 void rescale_to_unit(const std::uint16_t* levels, O* y, std::int64_t n,
                      const std::array<std::int32_t, 2>& range) {
-  const auto low = static_cast<O>(range[0]), span = static_cast<O>(range[1] - range[0]);
+  const std::int32_t low = range[0], span = range[1] - range[0];
   detail::for_blocks(n, [=](std::int64_t first, std::int64_t last) {
-    if (detail::cpu_has_avx2()) {
-      return rescale_to_unit_avx2(levels + first, y + first, last - first, low, span);
+#if MEDIMG_HAS_AVX2_CLONES
+    if (span > 0 && detail::cpu_has_fma()) {
+      return rescale_levels_fma(levels + first, y + first, last - first, low, span);
     }
-    rescale_to_unit_generic(levels + first, y + first, last - first, low, span);
+#endif
+    if (detail::cpu_has_avx2()) {
+      return rescale_levels_avx2(levels + first, y + first, last - first, low, span);
+    }
+    rescale_levels_generic(levels + first, y + first, last - first, low, span);
   });
 }
 

@@ -10,9 +10,12 @@
 #define MEDIMG_HAS_AVX2_CLONES 1
 // flatten: inline the generic loop into the clone so that it is compiled for AVX2 there.
 #define MEDIMG_AVX2_CLONE __attribute__((target("avx2"), flatten))
+// For loops that call FMA intrinsics themselves; nothing else is compiled with FMA.
+#define MEDIMG_FMA_CLONE __attribute__((target("avx2,fma")))
 #else
 #define MEDIMG_HAS_AVX2_CLONES 0
 #define MEDIMG_AVX2_CLONE
+#define MEDIMG_FMA_CLONE
 #endif
 
 #include <cstdlib>
@@ -26,6 +29,16 @@ inline bool cpu_has_avx2() {
 #if MEDIMG_HAS_AVX2_CLONES
   static const bool has =
       __builtin_cpu_supports("avx2") && std::getenv("MEDIMG_NO_AVX2") == nullptr;
+  return has;
+#else
+  return false;
+#endif
+}
+
+/// cpu_has_avx2() and FMA (every AVX2 CPU but a few early VIA ones).
+inline bool cpu_has_fma() {
+#if MEDIMG_HAS_AVX2_CLONES
+  static const bool has = cpu_has_avx2() && __builtin_cpu_supports("fma");
   return has;
 #else
   return false;
