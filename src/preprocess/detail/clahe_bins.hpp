@@ -22,29 +22,33 @@ namespace medimg::detail::clahe_parts {
 
 // Where the bin of a channel's uint16 value u follows from arithmetic: for v = u − low in
 // [0, span], skimage's bin is level // bin_size with level = rint(t), t = v / span * 16383,
-// so it is floor(g) for g = (t + 0.5) / bin_size unless t + 0.5 lies on (or, given numpy's
-// own float64 rounding of t, next to) a multiple of bin_size. g is estimated in float32 as
-// v * scale + offset; where its fractional part is farther from 0 and 1 than the estimate's
-// rounding, floor(g) is certain. The other values take sk::grey_level_bin.
+// so it is floor(g) for g = (t + 0.5) / bin_size = v * scale + offset unless t + 0.5 lies on
+// (or, given numpy's own float64 rounding of t, next to) a multiple of bin_size. float32
+// bounds low < g < high (scale and offset shrunk and grown by more than the roundings of
+// computing them) certify floor(g) = trunc(low) where trunc(high) is the same integer. The
+// other values take sk::grey_level_bin.
 struct BinEstimate {
   std::int64_t bin_size;
   double span;
-  float scale = 0, offset = 0, margin = 0;
+  float scale_low = 0, offset_low = 0, scale_high = 0, offset_high = 0;
 
   BinEstimate(std::int64_t span_, std::int64_t bin_size_)
       : bin_size(bin_size_), span(static_cast<double>(span_)) {
     if (span_ <= 0) return;
-    const double exact = static_cast<double>(sk::kGreyLevels - 1) /
+    const double scale = static_cast<double>(sk::kGreyLevels - 1) /
                          (static_cast<double>(span) * static_cast<double>(bin_size));
-    const double half_bin = 0.5 / static_cast<double>(bin_size);
-    // Five float roundings (the scale, the product, the sum, g ± margin), 2^-24 of g each at
-    // most, with g <= exact * span + half_bin.
-    scale = static_cast<float>(exact);
-    offset = static_cast<float>(half_bin);
-    margin = static_cast<float>((exact * span + half_bin) * 3.6e-7 + 1e-6);
+    const double offset = 0.5 / static_cast<double>(bin_size);
+    // Four float roundings (the scale, the offset, the product, the sum), each at most 2^-24
+    // (6e-8) of what it rounds, against 3.6e-7 of g; 1e-6 covers numpy's float64 rounding
+    // of t and makes low > 0 for v = 0 (offset >= 0.5 / 8193).
+    constexpr double kRelative = 3.6e-7, kAbsolute = 1e-6;
+    scale_low = static_cast<float>(scale * (1 - kRelative));
+    scale_high = static_cast<float>(scale * (1 + kRelative));
+    offset_low = static_cast<float>(offset - kAbsolute);
+    offset_high = static_cast<float>(offset + kAbsolute);
   }
 
-  bool active() const { return scale > 0; }
+  bool active() const { return scale_low > 0; }
 };
 
 // bins[i] = table[bins[i]] for the uint16 values (minus low) in bins[0 .. n).
@@ -67,13 +71,13 @@ MEDIMG_AVX2_CLONE inline __m128i exact_bins4(__m128 values, const BinEstimate& e
 }
 
 // The estimated bins of eight values (uint16 minus low, as exact floats), packed; `sure`
-// gets all ones in the lanes BinEstimate e certifies: those where g − margin and g + margin
-// lie in one bin.
+// gets all ones in the lanes BinEstimate e certifies: those whose bounds lie in one bin.
 MEDIMG_AVX2_CLONE inline __m128i estimated_bins8(__m256 v, const BinEstimate& e, __m256i* sure) {
-  const __m256 g = _mm256_add_ps(_mm256_mul_ps(v, _mm256_set1_ps(e.scale)),
-                                 _mm256_set1_ps(e.offset));
-  const __m256i bin = _mm256_cvttps_epi32(_mm256_sub_ps(g, _mm256_set1_ps(e.margin)));
-  *sure = _mm256_cmpeq_epi32(bin, _mm256_cvttps_epi32(_mm256_add_ps(g, _mm256_set1_ps(e.margin))));
+  const __m256i bin = _mm256_cvttps_epi32(_mm256_add_ps(
+      _mm256_mul_ps(v, _mm256_set1_ps(e.scale_low)), _mm256_set1_ps(e.offset_low)));
+  const __m256i high = _mm256_cvttps_epi32(_mm256_add_ps(
+      _mm256_mul_ps(v, _mm256_set1_ps(e.scale_high)), _mm256_set1_ps(e.offset_high)));
+  *sure = _mm256_cmpeq_epi32(bin, high);
   return _mm_packus_epi32(_mm256_castsi256_si128(bin), _mm256_extracti128_si256(bin, 1));
 }
 
