@@ -137,10 +137,10 @@ std::vector<float> region_mappings(const std::uint16_t* bins, const Regions& g, 
       const std::int64_t* zs = az.region(tz);
       const std::int64_t* ys = ay.region(ty);
       const std::int64_t* xs = ax.region(tx);
-      // Regions that end inside the image read their rows directly; the last one may reach
-      // into the reflected padding.
       // Locals: the increments could otherwise alias the regions' fields.
       const std::int64_t kx = ax.kernel, ky = ay.kernel, kz = az.kernel;
+      // Regions that end inside the image read their rows directly; the last one may reach
+      // into the reflected padding.
       const bool inside = (tx + 1) * kx <= width;
       for (std::int64_t dz = 0; dz < kz; ++dz) {
         for (std::int64_t dy = 0; dy < ky; ++dy) {
