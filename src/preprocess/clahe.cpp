@@ -158,13 +158,8 @@ std::vector<float> region_mappings(const std::uint16_t* bins, const Regions& g, 
   return maps;
 }
 
-// rescale_levels (detail/unit_rescale.hpp) over the channel, in parallel blocks.
-template <typename O>
-MEDIMG_AVX2_CLONE void rescale_levels_avx2(const std::uint16_t* levels, O* y, std::int64_t n,
-                                           std::int32_t low, std::int32_t span) {
-  rescale_levels_generic(levels, y, n, low, span);
-}
-
+// rescale_levels (detail/unit_rescale.hpp) over the channel, in parallel blocks: without a
+// division where the CPU has FMA (every AVX2 CPU but a few early VIA ones).
 template <typename O>
 void rescale_to_unit(const std::uint16_t* levels, O* y, std::int64_t n,
                      const std::array<std::int32_t, 2>& range) {
@@ -175,9 +170,6 @@ void rescale_to_unit(const std::uint16_t* levels, O* y, std::int64_t n,
       return rescale_levels_fma(levels + first, y + first, last - first, low, span);
     }
 #endif
-    if (detail::cpu_has_avx2()) {
-      return rescale_levels_avx2(levels + first, y + first, last - first, low, span);
-    }
     rescale_levels_generic(levels + first, y + first, last - first, low, span);
   });
 }

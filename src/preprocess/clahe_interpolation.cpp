@@ -364,15 +364,12 @@ std::array<std::int32_t, 2> interpolate_blocks(std::uint16_t* levels,
       const auto cy = static_cast<float>(ay.weight[y]);
 #if MEDIMG_HAS_AVX2_CLONES
       if (detail::cpu_has_avx2()) {
-        const auto row = std::make_tuple(static_cast<const std::uint16_t*>(levels + y * width),
-                                         levels + y * width, width,
-                                         static_cast<const Bilinear*>(row_blocks),
-                                         static_cast<const std::int32_t*>(column.data()),
-                                         static_cast<const float*>(cx.data()), cy, part);
+        const auto row = rows_without > 0 ? bilinear_row_avx2<false> : bilinear_row_avx2<true>;
+        const std::int64_t flat = row(levels + y * width, levels + y * width, width, row_blocks,
+                                      column.data(), cx.data(), cy, part);
         if (rows_without > 0) {
-          std::apply(bilinear_row_avx2<false>, row);
           --rows_without;
-        } else if (std::apply(bilinear_row_avx2<true>, row) * 64 < width) {
+        } else if (flat * 64 < width) {
           rows_without = 7;
         }
         continue;
